@@ -1,0 +1,155 @@
+/*
+ * driver: the commands (see driver.h). Every command compiles specs into
+ * plans through compile_spec; build then emits every target in memory and
+ * only writes when all of them, for every spec and environment, succeeded.
+ */
+#include "driver.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compile.h"
+#include "emit.h"
+#include "merge.h"
+
+static int finish(Arena *a, Diags *d, int status) {
+  diag_print(d, stderr);
+  arena_free(a);
+  return status;
+}
+
+/* The environments a command covers for one spec: the one named, or with
+ * all_envs the base spec and every environment it declares. */
+static int env_list(Arena *a, Diags *d, const char *spec, const Options *o, const char ***out) {
+  const char **v = arena_alloc(a, sizeof(char *) * 2);
+  if (!o->all_envs) {
+    v[0] = o->env;
+    *out = v;
+    return 1;
+  }
+  Value *root = spec_resolve(a, d, spec, NULL);
+  if (!root)
+    return -1;
+  const char **names;
+  int n = spec_env_names(a, root, &names);
+  v = arena_alloc(a, sizeof(char *) * (size_t)(n + 1));
+  v[0] = NULL;
+  memcpy(v + 1, names, sizeof(char *) * (size_t)n);
+  *out = v;
+  return n + 1;
+}
+
+typedef struct Pending {
+  const char *env_dir;
+  const Target *target;
+  Output out;
+} Pending;
+
+int run_build(const Options *o) {
+  Arena *a = arena_new();
+  Diags d;
+  diag_init(&d, a);
+  const Target *chosen[16];
+  int nchosen = 0;
+  const char *list = o->targets ? o->targets : "all";
+  char *copy = arena_strdup(a, list), *save = NULL;
+  for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+    if (!strcmp(t, "all")) {
+      nchosen = 0;
+      for (const Target *x = emit_targets; x->name && nchosen < 16; x++)
+        chosen[nchosen++] = x;
+      break;
+    }
+    const Target *x = emit_target(t);
+    if (!x) {
+      Buf b;
+      buf_init(&b);
+      for (const Target *y = emit_targets; y->name; y++)
+        buf_printf(&b, "%s, ", y->name);
+      buf_puts(&b, "all");
+      diag_error(&d, (Pos){0}, NULL, "unknown target '%s'; choose from %s", t, b.data);
+      buf_release(&b);
+      return finish(a, &d, EXIT_INVALID);
+    }
+    bool dup = false;
+    for (int i = 0; i < nchosen; i++)
+      dup |= chosen[i] == x;
+    if (!dup && nchosen < 16)
+      chosen[nchosen++] = x;
+  }
+  const char *dir = o->out_dir ? o->out_dir : "out";
+  Vec pending = {0};
+  for (int s = 0; s < o->nspecs; s++) {
+    const char **envs;
+    int nenvs = env_list(a, &d, o->specs[s], o, &envs);
+    for (int e = 0; e < nenvs; e++) {
+      Plan *p = compile_spec(a, &d, o->specs[s], envs[e]);
+      if (!p)
+        continue;
+      const char *env_dir = arena_printf(a, "%s/%s/%s", dir, p->m->name, p->m->env);
+      for (int t = 0; t < nchosen; t++) {
+        Pending *pd = arena_alloc(a, sizeof *pd);
+        pd->env_dir = env_dir;
+        pd->target = chosen[t];
+        pd->out.arena = a;
+        if (chosen[t]->emit(a, &d, p, &pd->out))
+          vec_push(a, &pending, pd);
+      }
+    }
+  }
+  if (d.errors)
+    return finish(a, &d, EXIT_INVALID);
+  for (int i = 0; i < pending.len; i++) {
+    Pending *pd = pending.items[i];
+    if (!out_commit(&d, pd->env_dir, pd->target, &pd->out))
+      return finish(a, &d, EXIT_INVALID);
+  }
+  return finish(a, &d, EXIT_OK);
+}
+
+int run_check(const Options *o) {
+  Arena *a = arena_new();
+  Diags d;
+  diag_init(&d, a);
+  Options all = *o;
+  all.all_envs = o->env == NULL;
+  for (int s = 0; s < o->nspecs; s++) {
+    const char **envs;
+    int nenvs = env_list(a, &d, o->specs[s], &all, &envs);
+    for (int e = 0; e < nenvs; e++)
+      compile_spec(a, &d, o->specs[s], envs[e]);
+  }
+  return finish(a, &d, d.errors ? EXIT_INVALID : EXIT_OK);
+}
+
+int run_plan(const Options *o) {
+  Arena *a = arena_new();
+  Diags d;
+  diag_init(&d, a);
+  if (o->nspecs != 1) {
+    diag_error(&d, (Pos){0}, NULL, "plan takes exactly one SPEC (found %d)", o->nspecs);
+    return finish(a, &d, EXIT_INVALID);
+  }
+  const char *format = o->format ? o->format : "text";
+  if (strcmp(format, "text") && strcmp(format, "json")) {
+    diag_error(&d, (Pos){0}, NULL, "unknown format '%s' for plan; choose text or json", format);
+    return finish(a, &d, EXIT_INVALID);
+  }
+  Plan *p = compile_spec(a, &d, o->specs[0], o->env);
+  if (!p)
+    return finish(a, &d, EXIT_INVALID);
+  if (!strcmp(format, "json")) {
+    size_t len;
+    char *s = plan_to_json(p, &len);
+    fwrite(s, 1, len, stdout);
+    fputc('\n', stdout);
+  } else {
+    Buf b;
+    buf_init(&b);
+    plan_print_text(p, &b);
+    fwrite(b.data, 1, b.len, stdout);
+    buf_release(&b);
+  }
+  return finish(a, &d, fflush(stdout) == 0 ? EXIT_OK : EXIT_INVALID);
+}

@@ -1,0 +1,12 @@
+/*
+ * targets: the emitters `infrac build` knows, in `--target all` order.
+ * ORDER: keep docs/spec.md's target list in the same order.
+ */
+#include "emit.h"
+
+bool plan_emit(Arena *a, Diags *d, const Plan *p, Output *out);
+
+const Target emit_targets[] = {
+    {"plan", plan_emit, ""},
+    {NULL, NULL, NULL},
+};

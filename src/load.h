@@ -1,0 +1,23 @@
+/*
+ * load: read one spec or template file into a Value tree, keeping the
+ * position of every node. YAML goes through libyaml's event parser, JSON
+ * through jansson. Problems become diagnostics; the result is NULL when
+ * the file cannot be read or parsed at all.
+ */
+#ifndef INFRAC_LOAD_H
+#define INFRAC_LOAD_H
+
+#include "diag.h"
+
+/* Limits that keep hostile input from exhausting the stack or memory. */
+#define LOAD_MAX_FILE_BYTES (8u << 20)
+#define LOAD_MAX_DEPTH 64
+#define LOAD_MAX_NODES 1000000
+
+/* By extension: .json is JSON, .yaml and .yml are YAML. */
+Value *spec_load_file(Arena *a, Diags *d, const char *path);
+Value *spec_load_text(Arena *a, Diags *d, const char *name, const char *text,
+                      size_t len, bool json);
+bool spec_is_json(const char *path);
+
+#endif

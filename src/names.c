@@ -1,0 +1,67 @@
+/*
+ * names: shortening with a stable hash suffix (see names.h).
+ */
+#include "names.h"
+
+#include <ctype.h>
+#include <string.h>
+
+void name_hash(const char *s, char out[7]) {
+  static const char digits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+  uint32_t h = hash_fnv1a(s);
+  for (int i = 0; i < 6; i++) {
+    out[i] = digits[h % 36];
+    h /= 36;
+  }
+  out[6] = '\0';
+}
+
+const char *name_fit(Arena *a, const char *full, int limit, unsigned flags) {
+  size_t n = strlen(full);
+  char *s = arena_strndup(a, full, n);
+  for (size_t i = 0; i < n; i++) {
+    if (flags & NAME_LOWER || flags & NAME_DNS)
+      s[i] = (char)tolower((unsigned char)s[i]);
+    if ((flags & (NAME_NO_UNDERSCORE | NAME_DNS)) && !isalnum((unsigned char)s[i]))
+      s[i] = '-';
+  }
+  if (flags & (NAME_NO_UNDERSCORE | NAME_DNS)) {
+    /* collapse "--" (RDS forbids it) and trim '-' at the ends */
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+      if (!(s[i] == '-' && (k == 0 || s[k - 1] == '-')))
+        s[k++] = s[i];
+    while (k && s[k - 1] == '-')
+      k--;
+    s[k] = '\0';
+    n = k;
+  }
+  if ((int)n <= limit)
+    return s;
+  char h[7];
+  name_hash(full, h);
+  size_t keep = (size_t)limit - 7;
+  while (keep && !isalnum((unsigned char)s[keep - 1]))
+    keep--;
+  return arena_printf(a, "%.*s-%s", (int)keep, s, h);
+}
+
+const char *name_ident(Arena *a, const char *s) {
+  size_t n = strlen(s);
+  bool clean = n > 0 && !isdigit((unsigned char)s[0]);
+  for (size_t i = 0; i < n && clean; i++)
+    clean = isalnum((unsigned char)s[i]) || s[i] == '_';
+  if (clean)
+    return s;
+  char *out = arena_alloc(a, n + 9);
+  size_t k = 0;
+  if (!n || isdigit((unsigned char)s[0]))
+    out[k++] = '_';
+  for (size_t i = 0; i < n; i++)
+    out[k++] = isalnum((unsigned char)s[i]) ? s[i] : '_';
+  char h[7];
+  name_hash(s, h);
+  out[k++] = '_';
+  memcpy(out + k, h, 7);
+  return out;
+}

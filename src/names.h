@@ -1,0 +1,25 @@
+/*
+ * names: physical names that respect each service's limits. A name that
+ * must be shortened keeps a stable hash suffix of the full name, so it
+ * never collides with its neighbours and never changes between runs.
+ */
+#ifndef INFRAC_NAMES_H
+#define INFRAC_NAMES_H
+
+#include "util.h"
+
+enum {
+  NAME_LOWER = 1,          /* fold to lowercase (RDS identifiers) */
+  NAME_NO_UNDERSCORE = 2,  /* '_' and other separators become '-' (ALB, RDS, DNS) */
+  NAME_DNS = 4,            /* a DNS-1123 label: [a-z0-9-], starts and ends alphanumeric */
+};
+
+/* Fit 'full' into 'limit' characters under 'flags'. */
+const char *name_fit(Arena *a, const char *full, int limit, unsigned flags);
+/* The 6-character base-36 suffix used when shortening. */
+void name_hash(const char *s, char out[7]);
+/* An identifier for targets that allow [A-Za-z0-9_] only, stable and
+ * collision-free: unsafe characters become '_' plus a hash suffix. */
+const char *name_ident(Arena *a, const char *s);
+
+#endif

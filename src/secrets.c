@@ -1,0 +1,120 @@
+/*
+ * secrets: credential shapes. Each known token format is matched by its
+ * documented prefix and alphabet; anything else only counts when it sits
+ * under a key named like a credential and is long and random enough.
+ * ARNs, image references, digests and UUIDs are never credentials.
+ */
+#include "secrets.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <string.h>
+
+static int run_of(const char *s, const char *alphabet) {
+  int n = 0;
+  while (s[n] && strchr(alphabet, s[n]))
+    n++;
+  return n;
+}
+
+#define UPPER_DIGITS "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+#define ALNUM "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+#define HEX "0123456789abcdef"
+
+/* A token with 'prefix' followed by at least 'min' characters of 'alphabet',
+ * not glued to other word characters on the left. */
+static bool has_token(const char *s, const char *prefix, const char *alphabet, int min) {
+  size_t pl = strlen(prefix);
+  for (const char *p = strstr(s, prefix); p; p = strstr(p + 1, prefix)) {
+    if (p > s && (isalnum((unsigned char)p[-1]) || p[-1] == '_'))
+      continue;
+    if (run_of(p + pl, alphabet) >= min)
+      return true;
+  }
+  return false;
+}
+
+double secret_entropy(const char *s) {
+  int counts[256] = {0}, n = 0;
+  for (const unsigned char *p = (const unsigned char *)s; *p; p++, n++)
+    counts[*p]++;
+  double h = 0;
+  for (int i = 0; i < 256; i++)
+    if (counts[i]) {
+      double q = (double)counts[i] / n;
+      h -= q * log2(q);
+    }
+  return h;
+}
+
+bool secret_key_name(const char *key) {
+  static const char *words[] = {"password", "passwd", "pwd", "secret", "token",
+                                "apikey", "api_key", "api-key", "private_key",
+                                "access_key", "credential", "auth"};
+  if (!key)
+    return false;
+  char low[128];
+  size_t n = 0;
+  for (; key[n] && n < sizeof low - 1; n++)
+    low[n] = (char)tolower((unsigned char)key[n]);
+  low[n] = '\0';
+  for (size_t i = 0; i < sizeof words / sizeof *words; i++)
+    if (strstr(low, words[i]))
+      return true;
+  return false;
+}
+
+static bool is_reference(const char *v) {
+  return strncmp(v, "arn:", 4) == 0 || strncmp(v, "sha256:", 7) == 0 ||
+         strstr(v, "://") || strstr(v, "${") || strstr(v, "{{resolve:");
+}
+
+static bool is_uuid(const char *v) {
+  if (strlen(v) != 36)
+    return false;
+  for (int i = 0; i < 36; i++) {
+    bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? v[i] != '-' : !isxdigit((unsigned char)v[i]))
+      return false;
+  }
+  return true;
+}
+
+const char *secret_kind(const char *key, const char *value) {
+  const char *v = value;
+  if (strstr(v, "-----BEGIN") && strstr(v, "PRIVATE KEY"))
+    return "a private key block";
+  if (has_token(v, "AKIA", UPPER_DIGITS, 16) || has_token(v, "ASIA", UPPER_DIGITS, 16))
+    return "an AWS access key ID";
+  static const char *slack[] = {"xoxb-", "xoxp-", "xoxa-", "xoxr-", "xoxs-", "xoxe-"};
+  for (size_t i = 0; i < sizeof slack / sizeof *slack; i++)
+    if (has_token(v, slack[i], ALNUM "-", 10))
+      return "a Slack token";
+  static const char *github[] = {"ghp_", "gho_", "ghu_", "ghs_", "ghr_"};
+  for (size_t i = 0; i < sizeof github / sizeof *github; i++)
+    if (has_token(v, github[i], ALNUM, 36))
+      return "a GitHub token";
+  if (has_token(v, "github_pat_", ALNUM "_", 40))
+    return "a GitHub token";
+  if (has_token(v, "glpat-", ALNUM "-_", 20))
+    return "a GitLab token";
+  static const char *sonar[] = {"squ_", "sqp_", "sqa_"};
+  for (size_t i = 0; i < sizeof sonar / sizeof *sonar; i++)
+    if (has_token(v, sonar[i], HEX, 40))
+      return "a SonarQube token";
+  if (is_reference(v) || is_uuid(v))
+    return NULL;
+  /* AWS secret access keys: 40 characters of base64-ish alphabet. */
+  if (strlen(v) == 40 && run_of(v, ALNUM "/+") == 40 && secret_entropy(v) > 4.0 &&
+      strpbrk(v, "0123456789") && strpbrk(v, "abcdefghijklmnopqrstuvwxyz") &&
+      strpbrk(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+    return "an AWS secret access key";
+  if (secret_key_name(key) && strlen(v) >= 8 && !strchr(v, ' ')) {
+    size_t n = strlen(v);
+    double h = secret_entropy(v);
+    if ((n >= 16 && h >= 3.5) || (n >= 8 && h >= 2.5 && strpbrk(v, "0123456789") &&
+                                  strpbrk(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")))
+      return "a plaintext credential";
+  }
+  return NULL;
+}

@@ -1,0 +1,149 @@
+/*
+ * tmpl: find, parse, cache and expand templates (see tmpl.h).
+ */
+#include "tmpl.h"
+
+#include <string.h>
+#include <sys/stat.h>
+
+#include "load.h"
+
+static const char *override_dir;
+
+void tmpl_set_dir(const char *dir) { override_dir = dir; }
+
+/* Parsed templates are cached in the arena that holds them, so they go
+ * away with it and a fresh arena reads them afresh. */
+typedef struct Cached {
+  const char *name;
+  Value *value;
+  struct Cached *next;
+} Cached;
+
+Value *tmpl_get(Arena *a, Diags *d, const char *name) {
+  for (Cached *c = a->tmpl; c; c = c->next)
+    if (!strcmp(c->name, name))
+      return c->value;
+  Value *v = NULL;
+  const char *path = NULL;
+  if (override_dir) {
+    path = arena_printf(a, "%s/%s", override_dir, name);
+    struct stat st;
+    if (stat(path, &st) != 0)
+      path = NULL;
+  }
+  if (path) {
+    v = spec_load_file(a, d, path);
+  } else {
+    const TmplFile *f = NULL;
+    for (const TmplFile *t = tmpl_embedded; t->name; t++)
+      if (!strcmp(t->name, name))
+        f = t;
+    if (!f) {
+      diag_error(d, (Pos){0}, NULL, "template %s is missing", name);
+      return NULL;
+    }
+    v = spec_load_text(a, d, arena_printf(a, "<templates>/%s", name), f->data, f->len,
+                       spec_is_json(name));
+  }
+  if (!v)
+    return NULL;
+  Cached *c = arena_alloc(a, sizeof *c);
+  *c = (Cached){arena_strdup(a, name), v, a->tmpl};
+  a->tmpl = c;
+  return v;
+}
+
+Value *tmpl_entry(Arena *a, Diags *d, const char *name, const char *key) {
+  Value *t = tmpl_get(a, d, name);
+  if (!t)
+    return NULL;
+  Value *v = val_get(t, key);
+  if (!v) {
+    diag_error(d, t->pos, NULL, "template %s has no entry '%s'", name, key);
+    return NULL;
+  }
+  return v;
+}
+
+static const char *lookup(const TmplVar *vars, int n, const char *name, size_t len, bool *found) {
+  for (int i = 0; i < n; i++)
+    if (strlen(vars[i].name) == len && !strncmp(vars[i].name, name, len)) {
+      *found = true;
+      return vars[i].value;
+    }
+  *found = false;
+  return NULL;
+}
+
+/* Whole-string "${var}" with var unset: the caller drops the entry. */
+static bool unset_whole(const char *s, const TmplVar *vars, int n) {
+  size_t len = strlen(s);
+  if (len < 4 || strncmp(s, "${", 2) || s[len - 1] != '}' || strchr(s + 2, '}') != s + len - 1)
+    return false;
+  bool found;
+  const char *v = lookup(vars, n, s + 2, len - 3, &found);
+  return !v;
+}
+
+static Value *expand(Arena *a, const Value *v, const TmplVar *vars, int n) {
+  switch (v->kind) {
+  case V_STR: {
+    if (!strstr(v->s, "${"))
+      return (Value *)v;
+    Buf b;
+    buf_init(&b);
+    for (const char *p = v->s; *p;) {
+      const char *start = strstr(p, "${");
+      const char *end = start ? strchr(start, '}') : NULL;
+      if (!start || !end) {
+        buf_puts(&b, p);
+        break;
+      }
+      buf_add(&b, p, (size_t)(start - p));
+      bool found;
+      const char *val = lookup(vars, n, start + 2, (size_t)(end - start - 2), &found);
+      if (found && val)
+        buf_puts(&b, val);
+      else
+        buf_add(&b, start, (size_t)(end - start + 1));
+      p = end + 1;
+    }
+    Value *out = val_new(a, V_STR, v->pos);
+    out->s = buf_finish(&b, a);
+    out->quoted = true;
+    return out;
+  }
+  case V_LIST: {
+    Value *out = val_new(a, V_LIST, v->pos);
+    for (int i = 0; i < v->list.n; i++) {
+      Value *item = v->list.items[i];
+      if (item->kind == V_STR && unset_whole(item->s, vars, n))
+        continue;
+      Value *e = expand(a, item, vars, n);
+      if (e)
+        val_push(a, out, e);
+    }
+    return out->list.n || !v->list.n ? out : NULL;
+  }
+  case V_MAP: {
+    Value *out = val_new(a, V_MAP, v->pos);
+    for (int i = 0; i < v->map.n; i++) {
+      MapEntry *e = &v->map.entries[i];
+      if (e->val->kind == V_STR && unset_whole(e->val->s, vars, n))
+        continue;
+      Value *x = expand(a, e->val, vars, n);
+      if (x)
+        val_set_at(a, out, e->key, e->key_pos, x);
+    }
+    return out->map.n || !v->map.n ? out : NULL;
+  }
+  default:
+    return (Value *)v;
+  }
+}
+
+Value *tmpl_expand(Arena *a, const Value *v, const TmplVar *vars, int nvars) {
+  Value *out = expand(a, v, vars, nvars);
+  return out ? out : val_new(a, v->kind, v->pos);
+}

@@ -1,0 +1,12 @@
+# Error cases: one folder per case, each a spec and its exact expected
+# stderr (see tests/tools/error-case).
+file(GLOB ERROR_CASES LIST_DIRECTORIES true ${CMAKE_SOURCE_DIR}/tests/errors/*)
+list(SORT ERROR_CASES)
+foreach(dir ${ERROR_CASES})
+  if(IS_DIRECTORY ${dir})
+    get_filename_component(case ${dir} NAME)
+    add_test(NAME errors.${case}
+             COMMAND ${CMAKE_SOURCE_DIR}/tests/tools/error-case ${dir})
+    set_tests_properties(errors.${case} PROPERTIES ENVIRONMENT "INFRAC=$<TARGET_FILE:infrac>")
+  endif()
+endforeach()
