@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# fmt_conformance.sh HCL_GEN WORKDIR: renders the fixed and the seeded random
-# documents with the HCL writer and proves `terraform fmt -check` leaves
+# fmt_conformance.sh HCL_GEN WORKDIR [TEST_HCL]: renders the fixed and the
+# seeded random documents with the HCL writer, and (given TEST_HCL) every
+# document the unit tests expect, and proves `terraform fmt -check` leaves
 # every one unchanged. Also proves the check can fail (a misaligned copy must
 # be caught) and that rendering is deterministic. terraform is required: a
 # missing terraform is a failure, not a skip.
 set -euo pipefail
-gen=$1 work=$2
+gen=$1 work=$2 unit=${3:-}
 export TF_CLI_CONFIG_FILE=/dev/null CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1
 if ! command -v terraform >/dev/null; then
   echo "hcl_fmt_conformance: terraform not found on PATH (needs terraform >= 1.5)" >&2
@@ -18,6 +19,10 @@ mkdir -p "$work"
 if ! diff -r "$work/docs" "$work/again" >/dev/null; then
   echo "hcl_fmt_conformance: two renderings of the same documents differ" >&2
   exit 1
+fi
+if [ -n "$unit" ]; then
+  mkdir -p "$work/docs/unit"
+  HCL_TEST_DUMP="$work/docs/unit" "$unit" >/dev/null
 fi
 count=$(find "$work/docs" -name '*.tf' | wc -l)
 

@@ -224,6 +224,8 @@ static void doc_shapes(Arena *a, const char *dir) {
 
 /* ---- Random documents ---- */
 
+/* Every draw is its own statement: C leaves the order in which a call's
+ * arguments are evaluated open, and the documents must not depend on it. */
 static uint64_t rng_state;
 
 /* splitmix64: the same sequence on every platform, unlike rand(). */
@@ -310,9 +312,14 @@ static HclExpr *rand_expr(Arena *a, int depth) {
     char *s = rand_text(a, 8, &len);
     return hcl_strn(a, s, len);
   }
-  case 2: return hcl_int(a, (long long)(rnd() >> (1 + rn(63))) * (rn(2) ? 1 : -1));
+  case 2: {
+    int shift = 1 + rn(63);
+    long long v = (long long)(rnd() >> shift);
+    return hcl_int(a, rn(2) ? v : -v);
+  }
   case 3: {
-    double d = (double)(int64_t)rnd() / (double)(1ull << rn(63));
+    double d = (double)(int64_t)rnd();
+    d /= (double)(1ull << rn(63));
     if (rn(4) == 0)
       d *= 1e-300;
     return hcl_num(a, d);
@@ -364,11 +371,13 @@ static void rand_body(Arena *a, HclBody *b, int depth) {
   for (int i = 0; i < n; i++) {
     int k = rn(10);
     if (k < 5) {
-      hcl_attr(b, rand_ident(a), rand_expr(a, depth));
+      const char *name = rand_ident(a);
+      hcl_attr(b, name, rand_expr(a, depth));
     } else if (k < 7 && depth < 4) {
       const char *l1 = rn(3) ? rand_ident(a) : NULL;
       const char *l2 = l1 && rn(2) ? "label \"quoted\" \\ # }{\t" : NULL;
-      rand_body(a, hcl_block(b, rand_ident(a), l1, l2), depth + 1);
+      const char *type = rand_ident(a);
+      rand_body(a, hcl_block(b, type, l1, l2), depth + 1);
     } else if (k < 9) {
       hcl_gap(b);
     } else {

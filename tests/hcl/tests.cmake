@@ -19,9 +19,12 @@ endif()
 add_executable(hcl_gen ${HCL_TEST_DIR}/hcl_gen.c)
 target_link_libraries(hcl_gen PRIVATE infrac_core)
 
+if(TARGET test_hcl)
+  set(HCL_UNIT_DUMP $<TARGET_FILE:test_hcl>)
+endif()
 add_test(NAME hcl_fmt_conformance
          COMMAND bash ${HCL_TEST_DIR}/fmt_conformance.sh $<TARGET_FILE:hcl_gen>
-                 ${CMAKE_BINARY_DIR}/tests/hcl/fmt)
+                 ${CMAKE_BINARY_DIR}/tests/hcl/fmt ${HCL_UNIT_DUMP})
 add_test(NAME hcl_injection_roundtrip
          COMMAND bash ${HCL_TEST_DIR}/roundtrip.sh $<TARGET_FILE:hcl_gen>
                  ${CMAKE_BINARY_DIR}/tests/hcl/roundtrip)

@@ -1,0 +1,17 @@
+# tests/terraform: check_tree.mjs, the validity checker for generated
+# Terraform trees, run on hand-written fixtures. Each folder under
+# fixtures/ holds .tf files and `expected`, the exact output check_tree
+# must print (empty: the tree must pass). One more case proves a missing
+# terraform fails the check instead of skipping it.
+set(TF_CHECK_DIR ${CMAKE_CURRENT_LIST_DIR})
+file(GLOB TF_FIXTURES LIST_DIRECTORIES true CONFIGURE_DEPENDS ${TF_CHECK_DIR}/fixtures/*)
+list(SORT TF_FIXTURES)
+foreach(fixture ${TF_FIXTURES})
+  if(IS_DIRECTORY ${fixture})
+    get_filename_component(case ${fixture} NAME)
+    add_test(NAME terraform_check_${case}
+             COMMAND bash ${TF_CHECK_DIR}/run_fixture.sh ${fixture})
+  endif()
+endforeach()
+add_test(NAME terraform_check_needs_terraform
+         COMMAND sh -c "out=$(INFRAC_TERRAFORM=/nonexistent/terraform node ${TF_CHECK_DIR}/check_tree.mjs ${TF_CHECK_DIR}/fixtures/valid); rc=$?; echo \"$out\"; [ $rc -eq 1 ] && echo \"$out\" | grep -q 'terraform is required'")
