@@ -14,8 +14,8 @@ if ! command -v terraform >/dev/null; then
 fi
 rm -rf "$work"
 mkdir -p "$work"
-"$gen" fmt "$work/docs" 300
-"$gen" fmt "$work/again" 300
+"$gen" fmt "$work/docs" 500
+"$gen" fmt "$work/again" 500
 if ! diff -r "$work/docs" "$work/again" >/dev/null; then
   echo "hcl_fmt_conformance: two renderings of the same documents differ" >&2
   exit 1

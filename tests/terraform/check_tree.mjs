@@ -569,9 +569,10 @@ async function checkLifecycle(ctx, block, sch, report) {
     if (it.name === "ignore_changes") {
       // Bare argument names of this resource, or `all`.
       if (it.expr.trim() === "all") continue;
-      const refs = await hcl2json.getReferencesInExpression(ctx.file, "${" + it.expr + "}");
+      const text = "${" + it.expr + "\n}";
+      const refs = await hcl2json.getReferencesInExpression(ctx.file, text);
       for (const r of refs) {
-        const t = parseTraversal("${" + it.expr + "}", r.startPosition);
+        const t = parseTraversal(text, r.startPosition);
         if (!sch.arguments[t.root])
           report(it.line, `lifecycle: ignore_changes names "${t.root}", which is not an argument of ${ctx.type}${suggest(t.root, Object.keys(sch.arguments))}`);
       }
@@ -593,7 +594,8 @@ async function checkExpr(ctx, item, pathPrefix) {
     if (!FUNCTIONS.has(t.v)) report(`unknown function "${t.v}"${suggest(t.v, FUNCTIONS)}`);
   }
 
-  const text = "${" + item.expr + "}";
+  // A heredoc's closing marker must end its line, hence the newline.
+  const text = "${" + item.expr + "\n}";
   let refs;
   try {
     refs = await hcl2json.getReferencesInExpression(ctx.file, text);
