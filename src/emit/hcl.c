@@ -570,15 +570,13 @@ typedef struct Out {
   Arena *arena;
   Vec lines; /* Line* */
   Buf cur;   /* the line being written */
-  int depth;
-  const char *key;
-  bool open;
+  int depth;       /* of the line being written */
+  const char *key; /* of the line being written */
 } Out;
 
 static void line_start(Out *o, int depth, const char *key) {
   o->depth = depth;
   o->key = key;
-  o->open = true;
   o->cur.len = 0;
   o->cur.data[0] = '\0';
 }
@@ -590,7 +588,6 @@ static void line_end(Out *o, bool assign) {
   l->rest = arena_strndup(o->arena, o->cur.data, o->cur.len);
   l->assign = assign && o->key;
   vec_push(o->arena, &o->lines, l);
-  o->open = false;
 }
 
 static void blank_line(Out *o) {
@@ -607,8 +604,8 @@ static const char *render_key(Arena *a, const char *k) {
 
 static void put_value(Out *o, const HclExpr *e, int depth);
 
-/* Starts `key = value` at depth and writes the value; a multi-line value
- * leaves the line of its closing bracket open for the caller. */
+/* Writes `key = value` at depth: an assign line if the value fits on it,
+ * else lines down to the value's closing bracket. */
 static void put_entry(Out *o, const char *key, const HclExpr *value, int depth) {
   line_start(o, depth, key);
   if (is_inline(value)) {
