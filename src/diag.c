@@ -127,6 +127,79 @@ const char *diag_line(Diags *d, const char *file, int line, size_t *len) {
   return NULL;
 }
 
+/* Byte offset of character column 'col' (1-based) in a line of 'len'
+ * bytes: positions count characters, as libyaml does. */
+static size_t col_offset(const char *line, size_t len, int col) {
+  size_t off = 0;
+  for (int c = 1; c < col && off < len; c++) {
+    off++;
+    while (off < len && ((unsigned char)line[off] & 0xC0) == 0x80)
+      off++;
+  }
+  return off;
+}
+
+/* The extent of the scalar starting at byte 'off': a quoted string up to
+ * its closing quote, else up to the next flow indicator or comment. */
+static size_t token_end(const char *line, size_t len, size_t off) {
+  size_t e = off;
+  if (e < len && (line[e] == '"' || line[e] == '\'')) {
+    char q = line[e++];
+    while (e < len && line[e] != q)
+      e += line[e] == '\\' && q == '"' ? 2 : 1;
+    return e < len ? e + 1 : len;
+  }
+  while (e < len && !strchr(",]}", line[e]) && !(line[e] == ' ' && e + 1 < len && line[e + 1] == '#'))
+    e++;
+  while (e > off && line[e - 1] == ' ')
+    e--;
+  return e;
+}
+
+void diag_redact(Diags *d, Pos pos) {
+  if (!pos.file || pos.line <= 0)
+    return;
+  Pos *p = arena_alloc(d->arena, sizeof *p);
+  *p = pos;
+  vec_push(d->arena, &d->redacted, p);
+}
+
+/* Print a source line with every redacted value on it masked, clipped to
+ * a window around the caret when it is long, then the caret. */
+static void print_source(Diags *d, FILE *out, const Diag *g, const char *line, size_t len) {
+  enum { WIDTH = 120, BEFORE = 60 };
+  char *text = arena_strndup(d->arena, line, len);
+  for (int i = 0; i < d->redacted.len; i++) {
+    const Pos *r = d->redacted.items[i];
+    if (r->line != g->pos.line || !str_eq(r->file, g->pos.file))
+      continue;
+    size_t from = col_offset(text, len, r->col), to = token_end(text, len, from);
+    for (size_t k = from; k < to; k++)
+      if (!(k == from || k + 1 == to) || !strchr("\"'", text[k]))
+        text[k] = '*';
+  }
+  size_t caret = col_offset(text, len, g->pos.col);
+  size_t start = 0, end = len;
+  if (len > WIDTH) {
+    start = caret > BEFORE ? caret - BEFORE : 0;
+    while (start > 0 && ((unsigned char)text[start] & 0xC0) == 0x80)
+      start--;
+    end = start + WIDTH < len ? start + WIDTH : len;
+    while (end < len && ((unsigned char)text[end] & 0xC0) == 0x80)
+      end++;
+  }
+  const char *pre = start ? "..." : "", *post = end < len ? "..." : "";
+  fprintf(out, "%5d | %s%.*s%s\n      | %s", g->pos.line, pre, (int)(end - start), text + start,
+          post, start ? "   " : "");
+  /* Keep tabs so the caret lines up under tab-indented text. */
+  for (size_t i = start; i < caret; i++) {
+    if (((unsigned char)text[i] & 0xC0) == 0x80)
+      continue;
+    fputc(text[i] == '\t' ? '\t' : ' ', out);
+  }
+  fputs("^\n", out);
+}
+
 static void print_one(Diags *d, FILE *out, const Diag *g) {
   const char *sev = diag_severity_name(g->sev);
   if (g->pos.file && g->pos.line > 0)
@@ -145,13 +218,8 @@ static void print_one(Diags *d, FILE *out, const Diag *g) {
   fprintf(out, "%s\n", g->msg);
   size_t len;
   const char *line = g->pos.line > 0 ? diag_line(d, g->pos.file, g->pos.line, &len) : NULL;
-  if (!line)
-    return;
-  fprintf(out, "%5d | %.*s\n      | ", g->pos.line, (int)len, line);
-  /* Keep tabs so the caret lines up under tab-indented text. */
-  for (int i = 0; i < g->pos.col - 1 && i < (int)len; i++)
-    fputc(line[i] == '\t' ? '\t' : ' ', out);
-  fputs("^\n", out);
+  if (line)
+    print_source(d, out, g, line, len);
 }
 
 void diag_print(Diags *d, FILE *out) {

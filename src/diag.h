@@ -36,6 +36,7 @@ typedef struct Diags {
   Arena *arena;
   Vec list;     /* of Diag * */
   Vec sources;  /* of Source *, in the order files were read */
+  Vec redacted; /* of Pos *: values whose source text is never printed */
   int errors;
 } Diags;
 
@@ -45,6 +46,9 @@ void diag_error(Diags *d, Pos pos, const char *path, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 void diag_add(Diags *d, Severity sev, const char *rule, Pos pos, const char *path,
               const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+/* The value written at 'pos' looks like a credential: whenever its source
+ * line is shown under a diagnostic, the value is masked. */
+void diag_redact(Diags *d, Pos pos);
 /* Sort by file, line and column, drop exact repeats, print with carets. */
 void diag_print(Diags *d, FILE *out);
 const char *diag_severity_name(Severity s);

@@ -23,17 +23,34 @@
 bool spec_is_json(const char *path) { return str_ends(path, ".json"); }
 
 Value *spec_load_file(Arena *a, Diags *d, const char *path) {
+  return spec_load_named(a, d, path, NULL, NULL);
+}
+
+static SpecReader reader;
+static void *reader_ctx;
+
+void spec_set_reader(SpecReader r, void *ctx) {
+  reader = r;
+  reader_ctx = ctx;
+}
+
+Value *spec_load_named(Arena *a, Diags *d, const char *path, const Value *ref,
+                       const char *refpath) {
   size_t len;
-  char *text = file_read(a, path, &len, LOAD_MAX_FILE_BYTES);
+  const char *shown = path;
+  char *text = reader ? reader(a, path, &len, &shown, reader_ctx)
+                      : file_read(a, path, &len, LOAD_MAX_FILE_BYTES);
   if (!text) {
-    Pos p = {.file = path};
-    if (errno == EFBIG)
-      diag_error(d, p, NULL, "file is larger than the %u MiB limit", LOAD_MAX_FILE_BYTES >> 20);
+    const char *why = errno == EFBIG
+                          ? arena_printf(a, "larger than the %u MiB limit", LOAD_MAX_FILE_BYTES >> 20)
+                          : strerror(errno);
+    if (ref)
+      diag_error(d, ref->pos, refpath, "cannot read %s: %s", shown, why);
     else
-      diag_error(d, p, NULL, "cannot read: %s", strerror(errno));
+      diag_error(d, (Pos){.file = shown}, NULL, "cannot read the file: %s", why);
     return NULL;
   }
-  return spec_load_text(a, d, path, text, len, spec_is_json(path));
+  return spec_load_text(a, d, shown, text, len, spec_is_json(path));
 }
 
 /* ---- YAML ---- */
@@ -56,6 +73,8 @@ typedef struct YamlLoader {
   Arena *a;
   Diags *d;
   const char *file;
+  const char *text;
+  size_t len;
   Frame stack[LOAD_MAX_DEPTH + 2];
   int depth;
   Vec anchors;
@@ -66,6 +85,55 @@ typedef struct YamlLoader {
 
 static Pos mark_pos(YamlLoader *L, yaml_mark_t m) {
   return (Pos){.file = L->file, .line = (int)m.line + 1, .col = (int)m.column + 1};
+}
+
+static const char *yaml_problem(yaml_parser_t *p) {
+  return p->problem ? p->problem : "malformed YAML";
+}
+
+/* libyaml names the construct it was reading ("while parsing a flow
+ * mapping") and where it began; an unclosed bracket or quote is found far
+ * from where it was opened, so say both. */
+static void syntax_error(YamlLoader *L, yaml_parser_t *p) {
+  Pos at = mark_pos(L, p->problem_mark);
+  /* A tab where indentation goes is the commonest cause; name it. */
+  size_t n;
+  const char *line = diag_line(L->d, L->file, at.line, &n);
+  bool tab = line && memchr(line, '\t', strspn(line, " \t")) != NULL;
+  const char *hint = tab ? "; YAML indents with spaces, never tabs" : "";
+  if (!p->context) {
+    diag_error(L->d, at, NULL, "YAML syntax error: %s%s", yaml_problem(p), hint);
+  } else {
+    Pos from = mark_pos(L, p->context_mark);
+    if (from.line != at.line || from.col != at.col)
+      diag_error(L->d, at, NULL, "YAML syntax error: %s %s (it started at line %d, column %d)%s",
+                 p->context, yaml_problem(p), from.line, from.col, hint);
+    else
+      diag_error(L->d, at, NULL, "YAML syntax error: %s %s%s", p->context, yaml_problem(p), hint);
+  }
+  L->failed = true;
+}
+
+/* The dotted key path of the node being built at stack level 'upto'
+ * (exclusive), for messages raised while loading; deep paths are cut
+ * after a few levels, which is enough to find the spot. */
+static const char *stack_path(YamlLoader *L, int upto, const char *last) {
+  Buf b;
+  buf_init(&b);
+  for (int i = 0; i < upto; i++) {
+    if (i == 4 && upto > 5) {
+      buf_puts(&b, "...");
+      break;
+    }
+    Frame *f = &L->stack[i];
+    if (f->node->kind == V_LIST)
+      buf_printf(&b, "[%d]", f->node->list.n);
+    else if (f->key)
+      buf_printf(&b, "%s%s", b.len ? "." : "", f->key);
+  }
+  if (last)
+    buf_printf(&b, "%s%s", b.len ? "." : "", last);
+  return buf_finish(&b, L->a);
 }
 
 static bool match_all(const char *s, const char *set) {
@@ -193,8 +261,9 @@ static void add_node(YamlLoader *L, Value *v, long size, const char *anchor, Pos
     f->key_pos = v->pos;
     if (val_entry(f->node, f->key)) {
       MapEntry *e = val_entry(f->node, f->key);
-      diag_error(L->d, v->pos, NULL, "duplicate key '%s' (first written at line %d)",
-                 f->key, e->key_pos.line);
+      diag_error(L->d, v->pos, stack_path(L, L->depth - 1, f->key),
+                 "duplicate key '%s' (first written at line %d, column %d)", f->key,
+                 e->key_pos.line, e->key_pos.col);
       L->failed = true;
     }
     return;
@@ -204,12 +273,8 @@ static void add_node(YamlLoader *L, Value *v, long size, const char *anchor, Pos
   f->key = NULL;
 }
 
-static const char *yaml_problem(yaml_parser_t *p) {
-  return p->problem ? p->problem : "malformed YAML";
-}
-
 static Value *load_yaml(Arena *a, Diags *d, const char *name, const char *text, size_t len) {
-  YamlLoader L = {.a = a, .d = d, .file = name};
+  YamlLoader L = {.a = a, .d = d, .file = name, .text = text, .len = len};
   yaml_parser_t parser;
   yaml_parser_initialize(&parser);
   yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
@@ -218,12 +283,7 @@ static Value *load_yaml(Arena *a, Diags *d, const char *name, const char *text, 
   while (!done && !L.failed) {
     yaml_event_t ev;
     if (!yaml_parser_parse(&parser, &ev)) {
-      Pos p = mark_pos(&L, parser.problem_mark);
-      if (parser.context)
-        diag_error(d, p, NULL, "YAML syntax error: %s %s", parser.context, yaml_problem(&parser));
-      else
-        diag_error(d, p, NULL, "YAML syntax error: %s", yaml_problem(&parser));
-      L.failed = true;
+      syntax_error(&L, &parser);
       break;
     }
     Pos at = mark_pos(&L, ev.start_mark);
@@ -294,7 +354,8 @@ static Value *load_yaml(Arena *a, Diags *d, const char *name, const char *text, 
         break;
       }
       if (L.depth >= LOAD_MAX_DEPTH) {
-        diag_error(d, at, NULL, "nesting deeper than %d levels", LOAD_MAX_DEPTH);
+        diag_error(d, at, stack_path(&L, L.depth, NULL), "nesting deeper than %d levels",
+                   LOAD_MAX_DEPTH);
         L.failed = true;
         break;
       }
@@ -325,16 +386,88 @@ static Value *load_yaml(Arena *a, Diags *d, const char *name, const char *text, 
 
 /* ---- JSON ---- */
 
+/* jansson keeps no positions, so a second pass walks the text in step
+ * with the parsed tree and records where each value and key starts. The
+ * text is known to be valid JSON by then, so the walk only skips
+ * whitespace, strings and bare tokens; should it ever lose step it stops
+ * recording and the values keep their key paths alone. Columns count
+ * characters, as libyaml's do. */
+typedef struct JScan {
+  const char *p, *end;
+  int line, col;
+  bool lost;
+} JScan;
+
+static void js_next(JScan *s) {
+  if (s->p >= s->end)
+    return;
+  unsigned char c = (unsigned char)*s->p++;
+  if (c == '\n')
+    s->line++, s->col = 1;
+  else if ((c & 0xC0) != 0x80)
+    s->col++;
+}
+
+static void js_ws(JScan *s) {
+  while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r'))
+    js_next(s);
+}
+
+static bool js_expect(JScan *s, char c) {
+  js_ws(s);
+  if (s->lost || s->p >= s->end || *s->p != c) {
+    s->lost = true;
+    return false;
+  }
+  js_next(s);
+  return true;
+}
+
+/* Skip a string token; returns its raw text between the quotes. */
+static const char *js_string(JScan *s, size_t *len) {
+  if (!js_expect(s, '"'))
+    return NULL;
+  const char *start = s->p;
+  while (s->p < s->end && *s->p != '"') {
+    if (*s->p == '\\')
+      js_next(s);
+    js_next(s);
+  }
+  *len = (size_t)(s->p - start);
+  if (!js_expect(s, '"'))
+    return NULL;
+  return start;
+}
+
+static void js_skip_value(JScan *s) {
+  js_ws(s);
+  if (s->p < s->end && *s->p == '"') {
+    size_t n;
+    js_string(s, &n);
+    return;
+  }
+  while (s->p < s->end && strchr("+-0123456789.eEtruefalsn", *s->p))
+    js_next(s);
+}
+
+static Pos js_pos(JScan *s, const char *file, const char *path) {
+  js_ws(s);
+  if (s->lost)
+    return (Pos){.file = file, .path = path};
+  return (Pos){.file = file, .line = s->line, .col = s->col, .path = path};
+}
+
 static char *child_path(Arena *a, const char *parent, const char *key) {
   return *parent ? arena_printf(a, "%s.%s", parent, key) : arena_strdup(a, key);
 }
 
 static Value *from_json(Arena *a, Diags *d, const char *file, json_t *j, const char *path,
-                        int depth, bool *failed) {
-  Pos pos = {.file = file, .path = path};
+                        int depth, bool *failed, JScan *sc) {
+  Pos pos = js_pos(sc, file, path);
   if (depth > LOAD_MAX_DEPTH) {
     if (!*failed)
-      diag_error(d, pos, NULL, "nesting deeper than %d levels", LOAD_MAX_DEPTH);
+      diag_error(d, pos, arena_printf(a, "%.40s...", path), "nesting deeper than %d levels",
+                 LOAD_MAX_DEPTH);
     *failed = true;
     return NULL;
   }
@@ -342,67 +475,161 @@ static Value *from_json(Arena *a, Diags *d, const char *file, json_t *j, const c
   switch (json_typeof(j)) {
   case JSON_OBJECT: {
     v = val_new(a, V_MAP, pos);
-    const char *key;
-    json_t *child;
-    json_object_foreach(j, key, child) {
-      const char *cp = child_path(a, path, key);
-      Value *c = from_json(a, d, file, child, cp, depth + 1, failed);
+    js_expect(sc, '{');
+    /* Members in text order: the text is the only order a reader sees. */
+    for (size_t i = 0, n = json_object_size(j); i < n && !sc->lost; i++) {
+      if (i)
+        js_expect(sc, ',');
+      Pos kpos = js_pos(sc, file, NULL);
+      size_t rawlen = 0;
+      const char *raw = js_string(sc, &rawlen);
+      js_expect(sc, ':');
+      if (sc->lost)
+        break;
+      json_t *key = memchr(raw, '\\', rawlen)
+                        ? json_loadb(raw - 1, rawlen + 2, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL)
+                        : json_stringn(raw, rawlen);
+      json_t *child = key ? json_object_getn(j, json_string_value(key), json_string_length(key)) : NULL;
+      if (!child) {
+        json_decref(key);
+        sc->lost = true;
+        break;
+      }
+      const char *k = arena_strndup(a, json_string_value(key), json_string_length(key));
+      json_decref(key);
+      const char *cp = child_path(a, path, k);
+      kpos.path = cp;
+      Value *c = from_json(a, d, file, child, cp, depth + 1, failed, sc);
       if (!c)
         return NULL;
-      val_set_at(a, v, key, (Pos){.file = file, .path = cp}, c);
+      val_set_at(a, v, k, kpos, c);
     }
+    if (sc->lost) {
+      /* Out of step: take the members as jansson holds them, unpositioned. */
+      v->map.n = 0;
+      const char *key;
+      json_t *child;
+      json_object_foreach(j, key, child) {
+        const char *cp = child_path(a, path, key);
+        Value *c = from_json(a, d, file, child, cp, depth + 1, failed, sc);
+        if (!c)
+          return NULL;
+        val_set_at(a, v, key, (Pos){.file = file, .path = cp}, c);
+      }
+    }
+    js_expect(sc, '}');
     return v;
   }
   case JSON_ARRAY: {
     v = val_new(a, V_LIST, pos);
+    js_expect(sc, '[');
     size_t i;
     json_t *child;
     json_array_foreach(j, i, child) {
-      Value *c = from_json(a, d, file, child, arena_printf(a, "%s[%zu]", path, i), depth + 1, failed);
+      if (i)
+        js_expect(sc, ',');
+      Value *c = from_json(a, d, file, child, arena_printf(a, "%s[%zu]", path, i), depth + 1,
+                           failed, sc);
       if (!c)
         return NULL;
       val_push(a, v, c);
     }
+    js_expect(sc, ']');
     return v;
   }
   case JSON_STRING:
+    js_skip_value(sc);
     v = val_new(a, V_STR, pos);
     v->s = v->raw = arena_strndup(a, json_string_value(j), json_string_length(j));
     v->quoted = true;
     return v;
   case JSON_INTEGER:
+    js_skip_value(sc);
     v = val_new(a, V_INT, pos);
     v->i = json_integer_value(j);
     v->raw = arena_printf(a, "%lld", v->i);
     return v;
   case JSON_REAL:
+    js_skip_value(sc);
     v = val_new(a, V_FLOAT, pos);
     v->f = json_real_value(j);
     v->raw = arena_printf(a, "%g", v->f);
     return v;
   case JSON_TRUE:
   case JSON_FALSE:
+    js_skip_value(sc);
     v = val_new(a, V_BOOL, pos);
     v->b = json_is_true(j);
     v->raw = v->b ? "true" : "false";
     return v;
   default:
+    js_skip_value(sc);
     v = val_new(a, V_NULL, pos);
     v->raw = "null";
     return v;
   }
 }
 
+/* jansson reports the column of the last character of the token it
+ * choked on ("near 'tru'"); move to its first character, and say
+ * "duplicate key" the way the YAML loader does. */
+static void json_syntax_error(Diags *d, const char *name, const json_error_t *err, const char *text,
+                              size_t len) {
+  Pos p = {.file = name, .line = err->line > 0 ? err->line : 1,
+           .col = err->column > 0 ? err->column : 1};
+  const char *near = strstr(err->text, " near '");
+  const char *close = near ? strrchr(err->text, '\'') : NULL;
+  if (near && close > near + 7) {
+    const char *tok = near + 7;
+    int chars = 0;
+    for (const char *q = tok; q < close; q++)
+      chars += ((unsigned char)*q & 0xC0) != 0x80;
+    if (p.col - chars + 1 >= 1)
+      p.col = p.col - chars + 1;
+    /* {"a": 1,} : point at the comma, the actual mistake */
+    if ((!strcmp(tok, "}'") || !strcmp(tok, "]'")) && err->position > 0 &&
+        (size_t)err->position <= len) {
+      size_t i = (size_t)err->position - 1;
+      while (i > 0 && strchr(" \t\r\n", text[i - 1]))
+        i--;
+      if (i > 0 && text[i - 1] == ',') {
+        Pos c = {.file = name, .line = 1, .col = 1};
+        for (size_t k = 0; k + 1 < i; k++) {
+          if (text[k] == '\n')
+            c.line++, c.col = 1;
+          else if (((unsigned char)text[k] & 0xC0) != 0x80)
+            c.col++;
+        }
+        diag_error(d, c, NULL, "JSON syntax error: a comma before '%c' (JSON allows no trailing comma)",
+                   tok[0]);
+        return;
+      }
+    }
+    if (strstr(err->text, "maximum parsing depth")) {
+      diag_error(d, p, NULL, "nesting deeper than %d levels", LOAD_MAX_DEPTH);
+      return;
+    }
+    if (str_starts(err->text, "duplicate object key")) {
+      int n = (int)(close - tok);
+      if (n >= 2 && tok[0] == '"' && tok[n - 1] == '"')
+        tok++, n -= 2;
+      diag_error(d, p, NULL, "duplicate key '%.*s'", n, tok);
+      return;
+    }
+  }
+  diag_error(d, p, NULL, "JSON syntax error: %s", err->text);
+}
+
 static Value *load_json(Arena *a, Diags *d, const char *name, const char *text, size_t len) {
   json_error_t err;
   json_t *j = json_loadb(text, len, JSON_REJECT_DUPLICATES, &err);
   if (!j) {
-    Pos p = {.file = name, .line = err.line > 0 ? err.line : 1, .col = err.column > 0 ? err.column : 1};
-    diag_error(d, p, NULL, "JSON syntax error: %s", err.text);
+    json_syntax_error(d, name, &err, text, len);
     return NULL;
   }
   bool failed = false;
-  Value *v = from_json(a, d, name, j, "", 0, &failed);
+  JScan sc = {text, text + len, 1, 1, false};
+  Value *v = from_json(a, d, name, j, "", 0, &failed, &sc);
   json_decref(j);
   return failed ? NULL : v;
 }

@@ -16,8 +16,20 @@
 
 /* By extension: .json is JSON, .yaml and .yml are YAML. */
 Value *spec_load_file(Arena *a, Diags *d, const char *path);
+/* The same for a file another file names (an include): when it cannot be
+ * read, the error points at 'ref', the value naming it, under 'refpath'. */
+Value *spec_load_named(Arena *a, Diags *d, const char *path, const Value *ref,
+                       const char *refpath);
 Value *spec_load_text(Arena *a, Diags *d, const char *name, const char *text,
                       size_t len, bool json);
 bool spec_is_json(const char *path);
+
+/* Where spec files are read from: the file system, unless a reader is set
+ * (diff --base serves each path from a git revision). A reader returns
+ * the text in 'a', or NULL with errno set, and may name the file for
+ * messages in *shown. NULL restores the file system. */
+typedef char *(*SpecReader)(Arena *a, const char *path, size_t *len, const char **shown,
+                            void *ctx);
+void spec_set_reader(SpecReader r, void *ctx);
 
 #endif

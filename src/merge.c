@@ -92,10 +92,11 @@ static Value *combine(Arena *a, const Value *base, const Value *over) {
 }
 
 /* Load 'path' and everything it includes; 'files' collects every file. */
-static Value *load_tree(Arena *a, Diags *d, const char *path, Chain *up, int depth, Vec *files) {
+static Value *load_tree(Arena *a, Diags *d, const char *path, Chain *up, int depth, Vec *files,
+                        const Value *ref, const char *refpath) {
   if (files)
     vec_push(a, files, (void *)path);
-  Value *root = spec_load_file(a, d, path);
+  Value *root = spec_load_named(a, d, path, ref, refpath);
   if (!root)
     return NULL;
   if (root->kind != V_MAP) {
@@ -143,7 +144,7 @@ static Value *load_tree(Arena *a, Diags *d, const char *path, Chain *up, int dep
       ok = false;
       continue;
     }
-    Value *frag = load_tree(a, d, target, &here, depth + 1, files);
+    Value *frag = load_tree(a, d, target, &here, depth + 1, files, item, ipath);
     if (!frag) {
       ok = false;
       continue;
@@ -168,7 +169,7 @@ int spec_env_names(Arena *a, const Value *root, const char ***names) {
 }
 
 Value *spec_resolve(Arena *a, Diags *d, const char *path, const char *env) {
-  Value *root = load_tree(a, d, path, NULL, 0, NULL);
+  Value *root = load_tree(a, d, path, NULL, 0, NULL, NULL, NULL);
   if (!root || !env)
     return root;
   Value *envs = val_get(root, "environments");
@@ -180,17 +181,19 @@ Value *spec_resolve(Arena *a, Diags *d, const char *path, const char *env) {
     buf_init(&b);
     for (int i = 0; i < n; i++)
       buf_printf(&b, "%s%s", i ? ", " : "", names[i]);
-    diag_error(d, (Pos){.file = path}, NULL, "unknown environment '%s'; %s%s", env,
-               n ? "the spec declares: " : "the spec declares no environments",
-               b.data);
+    diag_error(d, (Pos){.file = path}, NULL, "--env %s: unknown environment; %s%s", env,
+               n ? "the spec declares: " : "the spec declares no environments", b.data);
     buf_release(&b);
     return NULL;
   }
   if (overlay->kind == V_NULL)
     return without_key(a, root, "environments");
   if (overlay->kind != V_MAP) {
-    diag_error(d, overlay->pos, arena_printf(a, "environments.%s", env),
-               "an environment overlay must be a map, found a %s", val_kind_name(overlay->kind));
+    /* the same words and place as validation's, so `check` says it once */
+    const char *kind = val_kind_name(overlay->kind);
+    diag_error(d, val_entry(envs, env)->key_pos, arena_printf(a, "environments.%s", env),
+               "an environment overlay is a map, found %s %s", strchr("aeiou", kind[0]) ? "an" : "a",
+               kind);
     return NULL;
   }
   static const char *forbidden[] = {"environments", "include", "infrac"};
@@ -210,7 +213,7 @@ Value *spec_resolve(Arena *a, Diags *d, const char *path, const char *env) {
 
 int spec_files(Arena *a, Diags *d, const char *path, const char ***files) {
   Vec v = {0};
-  load_tree(a, d, path, NULL, 0, &v);
+  load_tree(a, d, path, NULL, 0, &v, NULL, NULL);
   *files = (const char **)v.items;
   return v.len;
 }

@@ -69,6 +69,26 @@ static bool is_reference(const char *v) {
          strstr(v, "://") || strstr(v, "${") || strstr(v, "{{resolve:");
 }
 
+/* scheme://user:password@host: the password sits between the first ':'
+ * of the authority and its '@'. A placeholder (${VAR}) is no password. */
+static bool url_password(const char *v) {
+  const char *auth = strstr(v, "://");
+  if (!auth)
+    return false;
+  auth += 3;
+  size_t n = strcspn(auth, "/?#");
+  const char *at = NULL;
+  for (const char *p = auth; p < auth + n; p++)
+    if (*p == '@')
+      at = p;
+  if (!at)
+    return false;
+  const char *colon = memchr(auth, ':', (size_t)(at - auth));
+  if (!colon || colon + 1 == at)
+    return false;
+  return !(colon[1] == '$' && colon[2] == '{');
+}
+
 static bool is_uuid(const char *v) {
   if (strlen(v) != 36)
     return false;
@@ -102,6 +122,8 @@ const char *secret_kind(const char *key, const char *value) {
   for (size_t i = 0; i < sizeof sonar / sizeof *sonar; i++)
     if (has_token(v, sonar[i], HEX, 40))
       return "a SonarQube token";
+  if (url_password(v))
+    return "a URL with an embedded password";
   if (is_reference(v) || is_uuid(v))
     return NULL;
   /* AWS secret access keys: 40 characters of base64-ish alphabet. */

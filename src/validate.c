@@ -14,14 +14,83 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "load.h"
 #include "merge.h"
 #include "secrets.h"
+
+typedef struct Owner {
+  const Value *node;
+  Pos key_pos;
+} Owner;
 
 typedef struct V {
   Arena *a;
   Diags *d;
   Model *m;
+  Owner *owners;   /* map or list -> the key naming it, built on first error */
+  int owners_cap;
 } V;
+
+static void owners_add(V *v, const Value *node, Pos key_pos, bool *fresh) {
+  size_t h = ((uintptr_t)node >> 4) & (size_t)(v->owners_cap - 1);
+  while (v->owners[h].node && v->owners[h].node != node)
+    h = (h + 1) & (size_t)(v->owners_cap - 1);
+  *fresh = !v->owners[h].node;
+  if (*fresh)
+    v->owners[h] = (Owner){node, key_pos};
+}
+
+static int count_nodes(const Value *x, int depth, int cap) {
+  int n = 1;
+  if (depth > LOAD_MAX_DEPTH || n >= cap)
+    return n;
+  if (x->kind == V_MAP)
+    for (int i = 0; i < x->map.n && n < cap; i++)
+      n += count_nodes(x->map.entries[i].val, depth + 1, cap - n);
+  else if (x->kind == V_LIST)
+    for (int i = 0; i < x->list.n && n < cap; i++)
+      n += count_nodes(x->list.items[i], depth + 1, cap - n);
+  return n;
+}
+
+/* Record the key naming every map and list; a node shared through a YAML
+ * alias is walked once, so an alias-heavy file costs its written size. */
+static void owners_walk(V *v, const Value *x, Pos key_pos, int depth) {
+  if ((x->kind != V_MAP && x->kind != V_LIST) || depth > LOAD_MAX_DEPTH)
+    return;
+  bool fresh;
+  owners_add(v, x, key_pos, &fresh);
+  if (!fresh)
+    return;
+  if (x->kind == V_MAP)
+    for (int i = 0; i < x->map.n; i++)
+      owners_walk(v, x->map.entries[i].val, x->map.entries[i].key_pos, depth + 1);
+  else
+    for (int i = 0; i < x->list.n; i++)
+      owners_walk(v, x->list.items[i], (Pos){0}, depth + 1);
+}
+
+/* Where a message about a whole map or list points: at the key that
+ * names it (`api:` rather than the first line inside), or at the node
+ * itself when it has no key (a list item, the root). */
+static Pos node_pos(V *v, const Value *x) {
+  if (x->kind != V_MAP && x->kind != V_LIST)
+    return x->pos;
+  if (!v->owners) {
+    int n = count_nodes(v->m->root, 0, 1 << 22);
+    v->owners_cap = 64;
+    while (v->owners_cap < 2 * n)
+      v->owners_cap *= 2;
+    v->owners = arena_alloc(v->a, sizeof(Owner) * (size_t)v->owners_cap);
+    owners_walk(v, v->m->root, (Pos){0}, 0);
+  }
+  size_t h = ((uintptr_t)x >> 4) & (size_t)(v->owners_cap - 1);
+  while (v->owners[h].node && v->owners[h].node != x)
+    h = (h + 1) & (size_t)(v->owners_cap - 1);
+  if (v->owners[h].node == x && v->owners[h].key_pos.file && v->owners[h].key_pos.line > 0)
+    return v->owners[h].key_pos;
+  return x->pos;
+}
 
 static void err(V *v, const Value *at, const char *path, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -31,7 +100,7 @@ static void err(V *v, const Value *at, const char *path, const char *fmt, ...) {
   va_start(ap, fmt);
   char *msg = arena_vprintf(v->a, fmt, ap);
   va_end(ap);
-  Pos p = at ? at->pos : (Pos){.file = v->m->file};
+  Pos p = at ? node_pos(v, at) : (Pos){.file = v->m->file};
   diag_error(v->d, p, path, "%s", msg);
 }
 
@@ -67,27 +136,44 @@ static const char *describe(const Value *x) {
   return "a map";
 }
 
+/* The candidate closest to 'word', for "did you mean": a small edit
+ * distance (1 for short names, 2 otherwise), or a name that 'word' is a
+ * clear abbreviation of (eip_alloc for eip_allocation). NULL when none is
+ * close enough to be a good guess. */
+static const char *closest(const char *word, const char *const *cands, int n) {
+  const char *best = NULL;
+  int bestd = 3;
+  size_t wl = strlen(word);
+  for (int i = 0; i < n; i++) {
+    const char *k = cands[i];
+    int dist = str_distance(word, k, 2);
+    int cap = strlen(k) <= 4 ? 1 : 2;
+    if (dist <= cap && dist < bestd) {
+      bestd = dist;
+      best = k;
+    }
+  }
+  for (int i = 0; i < n && !best; i++)
+    if (wl >= 4 && str_starts(cands[i], word))
+      best = cands[i];
+  return best;
+}
+
+static const char *mean(V *v, const char *name, const char *section);
+
 /* Report keys of 'map' not in 'known' (NULL-terminated), with a hint. */
 static void known_keys(V *v, const Value *map, const char *path, const char *const *known) {
+  int nknown = 0;
+  while (known[nknown])
+    nknown++;
   for (int i = 0; i < map->map.n; i++) {
     const MapEntry *e = &map->map.entries[i];
     bool ok = false;
-    const char *best = NULL;
-    int bestd = 3;
-    for (const char *const *k = known; *k; k++) {
-      if (!strcmp(*k, e->key)) {
-        ok = true;
-        break;
-      }
-      int dist = str_distance(e->key, *k, 2);
-      int cap = strlen(*k) <= 4 ? 1 : 2;
-      if (dist <= cap && dist < bestd) {
-        bestd = dist;
-        best = *k;
-      }
-    }
+    for (const char *const *k = known; *k && !ok; k++)
+      ok = !strcmp(*k, e->key);
     if (ok)
       continue;
+    const char *best = closest(e->key, known, nknown);
     if (best)
       err_key(v, e, join(v, path, e->key), "unknown key '%s'; did you mean '%s'?", e->key, best);
     else
@@ -163,6 +249,9 @@ static bool get_bool(V *v, Value *map, const char *key, const char *path, bool d
     if (x->kind == V_STR && (!strcasecmp(x->s, "yes") || !strcasecmp(x->s, "no") ||
                              !strcasecmp(x->s, "on") || !strcasecmp(x->s, "off")))
       err(v, x, join(v, path, key), "expected true or false, found the string '%s'", x->s);
+    else if (x->kind == V_STR && (!strcmp(x->s, "true") || !strcmp(x->s, "false")))
+      err(v, x, join(v, path, key), "expected true or false, found the string \"%s\"; write it without quotes",
+          x->s);
     else
       err(v, x, join(v, path, key), "expected true or false, found %s", describe(x));
     return def;
@@ -213,8 +302,11 @@ static const char *account_str(V *v, Value *map, const char *key, const char *pa
     return NULL;
   }
   if (x->kind == V_INT) {
-    err(v, x, join(v, path, key), "an account ID must be quoted, so leading zeros survive: \"%012lld\"",
-        x->i);
+    if (x->raw && digits12(x->raw))
+      err(v, x, join(v, path, key), "an account ID must be quoted, so leading zeros survive: \"%s\"",
+          x->raw);
+    else
+      err(v, x, join(v, path, key), "an AWS account ID is exactly 12 digits, quoted: \"123456789012\"");
     return NULL;
   }
   const char *s = get_str(v, map, key, path, NULL);
@@ -231,6 +323,8 @@ static void scan_secrets(V *v, const Value *x, const char *key, const char *path
     return;
   if (x->kind == V_STR) {
     const char *kind = secret_kind(key, x->s);
+    if (kind)
+      diag_redact(v->d, x->pos);
     if (kind)
       err(v, x, path, "this value looks like %s; never write credentials in a spec: store it in "
                       "Secrets Manager and reference its ARN under a service's 'secrets'", kind);
@@ -263,6 +357,8 @@ static const char *const endpoint_names[] = {
     "xray", NULL};
 
 static const char *tier_names[] = {"public", "private", "isolated"};
+
+static bool region_ok(const char *s);
 
 const char *tier_name(Tier t) { return tier_names[t]; }
 
@@ -303,7 +399,15 @@ static void check_azs(V *v, Network *n, Value *azs, const char *path) {
     bool in_region = rl && strncmp(s, region, rl) == 0;
     const char *suffix = s + (in_region ? rl : 0);
     if (!in_region) {
-      err(v, x, ipath, "AZ '%s' is not in region %s", s, region);
+      /* us-west-1a belongs to us-west-1: say so, the list mixes regions */
+      size_t sl = strlen(s);
+      const char *other = sl > 1 && islower((unsigned char)s[sl - 1])
+                              ? arena_strndup(v->a, s, sl - 1) : NULL;
+      if (other && region_ok(other))
+        err(v, x, ipath, "AZ '%s' is in region %s, not %s: every AZ of the list must be in the spec's region",
+            s, other, region);
+      else
+        err(v, x, ipath, "AZ '%s' is not in region %s", s, region);
       continue;
     }
     /* us-east-1a, or a Local Zone such as us-west-2-lax-1a */
@@ -366,26 +470,30 @@ static void check_subnets(V *v, Network *n, Value *subnets, const char *path) {
   check_tier(v, n, TIER_PRIVATE, subnets, path, n->az_count, lists);
   check_tier(v, n, TIER_ISOLATED, subnets, path, 0, lists);
 
-  /* Explicit CIDRs first, then carve the counted tiers; every subnet is
-   * checked against every other one. */
-  Cidr all[TIER_COUNT * 6];
-  const Value *where[TIER_COUNT * 6];
-  int nall = 0;
+  /* Validate the explicit CIDRs and carve the counted tiers, then check
+   * every subnet against every other one. */
+  struct {
+    Cidr c;
+    const Value *at;   /* the explicit CIDR, NULL when carved */
+    const char *path;
+    int tier, slot;
+  } all[TIER_COUNT * 6];
+  int nall = 0, need = -1;   /* 'need': the highest slot that did not fit */
   for (int t = 0; t < TIER_COUNT; t++) {
     n->subnets[t] = arena_alloc(v->a, sizeof(Cidr) * (size_t)(n->count[t] + 1));
     for (int i = 0; i < n->count[t]; i++) {
       Cidr c;
-      const Value *at;
       const char *ipath = arena_printf(v->a, "%s.%s[%d]", path, tier_names[t], i);
-      if (lists[t]) {
-        Value *x = lists[t]->list.items[i];
-        at = x;
+      Value *x = lists[t] ? lists[t]->list.items[i] : NULL;
+      if (x) {
         if (x->kind != V_STR || !cidr_parse(x->s, &c)) {
           err(v, x, ipath, "expected a CIDR such as 10.0.0.0/24");
           continue;
         }
         if (!cidr_aligned(c)) {
-          err(v, x, ipath, "%s has host bits set", x->s);
+          char buf[20];
+          Cidr fixed = {c.addr & (c.prefix ? 0xffffffffu << (32 - c.prefix) : 0), c.prefix};
+          err(v, x, ipath, "%s has host bits set; did you mean %s?", x->s, cidr_format(fixed, buf));
           continue;
         }
         if (c.prefix > 28) {
@@ -397,28 +505,57 @@ static void check_subnets(V *v, Network *n, Value *subnets, const char *path) {
           err(v, x, ipath, "%s is outside the VPC %s", x->s, cidr_format(n->cidr, buf));
           continue;
         }
-      } else {
-        at = val_get(subnets, tier_names[t]) ? val_get(subnets, tier_names[t]) : n->at;
-        if (!cidr_slot(n->cidr, n->prefix, 8 * t + i, &c)) {
-          char buf[20];
-          err(v, at, join(v, path, tier_names[t]),
-              "the VPC %s has no room for %s subnet %d at /%d (slot %d); use a larger VPC or a "
-              "longer subnets.prefix",
-              cidr_format(n->cidr, buf), tier_names[t], i, n->prefix, 8 * t + i);
-          continue;
-        }
+      } else if (!cidr_slot(n->cidr, n->prefix, 8 * t + i, &c)) {
+        need = 8 * t + i;
+        continue;
       }
-      for (int j = 0; j < nall; j++)
-        if (cidr_overlaps(all[j], c)) {
-          char b1[20], b2[20];
-          err(v, at, ipath, "%s overlaps %s", cidr_format(c, b1), cidr_format(all[j], b2));
-        }
       n->subnets[t][i] = c;
-      all[nall] = c;
-      where[nall++] = at;
+      all[nall].c = c;
+      all[nall].at = x;
+      all[nall].path = ipath;
+      all[nall].tier = t;
+      all[nall++].slot = 8 * t + i;
     }
   }
-  (void)where;
+  if (need >= 0) {
+    /* One message for the whole carving: how many slots it needs and the
+     * two ways to get them. */
+    int bits = 0;
+    while ((1 << bits) <= need)
+      bits++;
+    int vpc = n->prefix - bits, sub = n->cidr.prefix + bits;
+    Value *pv = val_get(subnets, "prefix");
+    Value *at = pv ? pv : val_get(n->at, "cidr");
+    char buf[20];
+    Buf hint;
+    buf_init(&hint);
+    if (vpc >= 16)
+      buf_printf(&hint, "a /%d VPC or larger", vpc);
+    if (sub <= 28)
+      buf_printf(&hint, "%ssubnets.prefix %d", hint.len ? " or " : "", sub);
+    err(v, at, pv ? join(v, path, "prefix") : "network.cidr",
+        "the VPC %s holds %d subnets of /%d, but carving needs slot %d (tier t in AZ i takes "
+        "slot 8*t + i; public 0, private 1, isolated 2)%s%s",
+        cidr_format(n->cidr, buf), 1 << (n->prefix - n->cidr.prefix), n->prefix, need,
+        hint.len ? "; use " : "; use fewer AZs or tiers", hint.len ? hint.data : "");
+    buf_release(&hint);
+  }
+  for (int k = 0; k < nall; k++)
+    for (int j = 0; j < nall; j++) {
+      /* Report each overlap once, at an explicit CIDR: carved slots never
+       * overlap one another, so one of the two was written. */
+      bool here = all[k].at && (j < k || !all[j].at);
+      if (j == k || !here || !cidr_overlaps(all[j].c, all[k].c))
+        continue;
+      char b1[20], b2[20];
+      if (all[j].at)
+        err(v, all[k].at, all[k].path, "%s overlaps %s (%s)", cidr_format(all[k].c, b1),
+            cidr_format(all[j].c, b2), all[j].path);
+      else
+        err(v, all[k].at, all[k].path, "%s overlaps %s, the %s subnet carved in slot %d",
+            cidr_format(all[k].c, b1), cidr_format(all[j].c, b2), tier_names[all[j].tier],
+            all[j].slot);
+    }
 }
 
 static void check_nat(V *v, Network *n, Value *nat, const char *path) {
@@ -632,8 +769,16 @@ static LoadBalancer *check_lb(V *v, Value *x) {
           target = &lb->listeners[j];
       if (li->redirect == li->port)
         err(v, at, rpath, "a listener cannot redirect to itself");
-      else if (!target)
-        err(v, at, rpath, "redirect names port %d, but no listener has that port", li->redirect);
+      else if (!target) {
+        Buf ports;
+        buf_init(&ports);
+        for (int j = 0; j < lb->nlisteners; j++)
+          if (lb->listeners[j].port)
+            buf_printf(&ports, "%s%d", ports.len ? ", " : "", lb->listeners[j].port);
+        err(v, at, rpath, "redirect names port %d, but no listener has that port (the listeners are on %s)",
+            li->redirect, ports.len ? ports.data : "no port");
+        buf_release(&ports);
+      }
       else if (target->redirect)
         err(v, at, rpath, "port %d redirects again; point at the listener that serves", li->redirect);
     }
@@ -654,7 +799,9 @@ static LoadBalancer *check_lb(V *v, Value *x) {
         continue;
       }
       if (!cidr_aligned(cc)) {
-        err(v, c, cpath, "%s has host bits set", c->s);
+        char buf[20];
+        Cidr fixed = {cc.addr & (cc.prefix ? 0xffffffffu << (32 - cc.prefix) : 0), cc.prefix};
+        err(v, c, cpath, "%s has host bits set; did you mean %s?", c->s, cidr_format(fixed, buf));
         continue;
       }
       bool dup = false;
@@ -899,6 +1046,8 @@ static void check_service(V *v, Service *s, MapEntry *e, int default_replicas) {
   s->env = string_map(v, val_get(x, "env"), join(v, path, "env"), &s->nenv, true);
   s->secrets = string_map(v, val_get(x, "secrets"), join(v, path, "secrets"), &s->nsecrets, true);
   for (int i = 0; i < s->nsecrets; i++) {
+    if (!secret_arn(s->secrets[i].value))
+      diag_redact(v->d, s->secrets[i].at->pos);
     if (!secret_arn(s->secrets[i].value))
       err(v, s->secrets[i].at, arena_printf(v->a, "%s.secrets.%s", path, s->secrets[i].key),
           "a secret is a Secrets Manager secret ARN or an SSM parameter ARN, never a value");
@@ -1215,7 +1364,7 @@ static void check_role(V *v, CrossRole *r, MapEntry *e) {
         continue;
       }
       if (!model_registry(v->m, rv->s)) {
-        err(v, rv, rp, "no registry '%s' in registries", rv->s);
+        err(v, rv, rp, "no registry '%s' in registries%s", rv->s, mean(v, rv->s, "registries"));
         continue;
       }
       bool dup = false;
@@ -1288,14 +1437,15 @@ static void check_tags(V *v, Model *m, Value *x) {
   m->tags = string_map(v, x, "tags", &m->ntags, false);
   for (int i = 0; i < m->ntags; i++) {
     const char *p = join(v, "tags", m->tags[i].key);
+    MapEntry *e = val_entry(x, m->tags[i].key);
     if (strlen(m->tags[i].key) > 128 || !*m->tags[i].key)
-      err(v, m->tags[i].at, p, "a tag key is 1-128 characters");
+      err_key(v, e, p, "a tag key is 1-128 characters");
     if (strncasecmp(m->tags[i].key, "aws:", 4) == 0)
-      err(v, m->tags[i].at, p, "tag keys starting with aws: are reserved by AWS");
+      err_key(v, e, p, "tag keys starting with aws: are reserved by AWS");
     if (strlen(m->tags[i].value) > 256)
       err(v, m->tags[i].at, p, "a tag value is at most 256 characters");
     if (!strcmp(m->tags[i].key, "Name"))
-      err(v, m->tags[i].at, p, "infrac sets the Name tag of every resource itself");
+      err_key(v, e, p, "infrac sets the Name tag of every resource itself");
   }
 }
 
@@ -1338,6 +1488,29 @@ static MapEntry **section(V *v, Value *root, const char *key, int *n) {
   return es;
 }
 
+/* "; did you mean 'orders'?" when a section holds a key close to 'name'. */
+static const char *mean(V *v, const char *name, const char *section) {
+  Model *m = v->m;
+  int n = 0;
+  const char **keys = NULL;
+#define KEYS(arr, cnt)                                              \
+  keys = arena_alloc(v->a, sizeof(char *) * (size_t)(m->cnt + 1)); \
+  for (int i = 0; i < m->cnt; i++)                                  \
+    keys[n++] = m->arr[i].key;
+  if (!strcmp(section, "databases")) {
+    KEYS(databases, ndatabases)
+  } else if (!strcmp(section, "tables")) {
+    KEYS(tables, ntables)
+  } else if (!strcmp(section, "services")) {
+    KEYS(services, nservices)
+  } else {
+    KEYS(registries, nregistries)
+  }
+#undef KEYS
+  const char *best = closest(name, (const char *const *)keys, n);
+  return best ? arena_printf(v->a, "; did you mean '%s'?", best) : "";
+}
+
 static void check_references(V *v, Model *m) {
   for (int i = 0; i < m->nservices; i++) {
     Service *s = &m->services[i];
@@ -1345,12 +1518,15 @@ static void check_references(V *v, Model *m) {
       Access *ac = &s->access[j];
       const char *p = arena_printf(v->a, "services.%s.access[%d]", s->key, j);
       if (ac->kind == ACCESS_DATABASE && !model_database(m, ac->target))
-        err(v, val_get(ac->at, "database"), join(v, p, "database"), "no database '%s' in databases", ac->target);
+        err(v, val_get(ac->at, "database"), join(v, p, "database"), "no database '%s' in databases%s",
+            ac->target, mean(v, ac->target, "databases"));
       if (ac->kind == ACCESS_TABLE && !model_table(m, ac->target))
-        err(v, val_get(ac->at, "table"), join(v, p, "table"), "no table '%s' in tables", ac->target);
+        err(v, val_get(ac->at, "table"), join(v, p, "table"), "no table '%s' in tables%s", ac->target,
+            mean(v, ac->target, "tables"));
       if (ac->kind == ACCESS_SERVICE) {
         if (!model_service(m, ac->target))
-          err(v, val_get(ac->at, "service"), join(v, p, "service"), "no service '%s' in services", ac->target);
+          err(v, val_get(ac->at, "service"), join(v, p, "service"), "no service '%s' in services%s",
+              ac->target, mean(v, ac->target, "services"));
         else if (!strcmp(ac->target, s->key))
           err(v, val_get(ac->at, "service"), join(v, p, "service"), "a service does not need access to itself");
       }
@@ -1399,7 +1575,7 @@ static void check_references(V *v, Model *m) {
 
 Model *spec_validate(Arena *a, Diags *d, Value *root, const char *file, const char *env) {
   Model *m = arena_alloc(a, sizeof *m);
-  V vv = {a, d, m}, *v = &vv;
+  V vv = {.a = a, .d = d, .m = m}, *v = &vv;
   int before = d->errors;
   m->root = root;
   m->file = file;
@@ -1436,8 +1612,8 @@ Model *spec_validate(Arena *a, Diags *d, Value *root, const char *file, const ch
         err_key(v, e, join(v, "environments", e->key),
                 "an environment name matches [a-z][a-z0-9-]{0,19} and is not 'base'");
       else if (e->val->kind != V_MAP && e->val->kind != V_NULL)
-        err(v, e->val, join(v, "environments", e->key), "an environment overlay is a map, found %s",
-            describe(e->val));
+        err_key(v, e, join(v, "environments", e->key), "an environment overlay is a map, found %s",
+                describe(e->val));
     }
   Value *checks = val_get(root, "checks");
   if (checks)
@@ -1472,7 +1648,7 @@ Model *spec_validate(Arena *a, Diags *d, Value *root, const char *file, const ch
   m->roles = arena_alloc(a, sizeof(CrossRole) * (size_t)(n + 1));
   for (int i = 0; i < n; i++)
     check_role(v, &m->roles[m->nroles++], es[i]);
-  if (n && !m->account)
+  if (n && !m->account && !val_get(root, "account"))
     err(v, val_get(root, "cross_account_roles"), "cross_account_roles",
         "'account' is required: the trusted side's policy names this account's role ARN");
   Value *st = val_get(root, "state");
