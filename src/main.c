@@ -36,6 +36,13 @@ static const Command commands[] = {
      "usage: infrac plan [--env E] [--format text|json] SPEC\n"
      "Prints the target-neutral plan: every resource with its stable identity.\n",
      "--env --format"},
+    {"policy", run_policy,
+     "usage: infrac policy [--env E] SPEC [ROLE]\n"
+     "Prints the IAM documents as JSON: for each cross-account role its trust,\n"
+     "permissions and trusted_side (what the trusted account attaches to its\n"
+     "principal); for each service its task role; the shared roles. ROLE is a\n"
+     "spec key (ecr-push, a service key, task_execution) or a role name.\n",
+     "--env"},
     {NULL, NULL, NULL, NULL},
 };
 

@@ -112,6 +112,7 @@ static Value *concat2(P *c, Value *x, const char *tail) {
 
 static const char *fmt(P *c, const char *f, ...) __attribute__((format(printf, 2, 3)));
 static const char *dashed(P *c, const char *key);
+static void unique_sorted(Vec *v);
 static const char *fmt(P *c, const char *f, ...) {
   va_list ap;
   va_start(ap, f);
@@ -178,7 +179,19 @@ static Value *doc(P *c) {
   return d;
 }
 
-static Value *stmt(P *c, Value *d, const char *sid, Value *acts, Value *resources) {
+/* IAM refuses a document whose Sids repeat, and sid_part is lossy ("a.b"
+ * and "a_b" both give "AB"): a Sid already taken gets the hash of the key
+ * it was made from, so it stays the same from run to run. */
+static Value *stmt_keyed(P *c, Value *d, const char *sid, const char *key, Value *acts, Value *resources) {
+  Value *list = val_get(d, "Statement");
+  for (int i = 0; i < list->list.n; i++) {
+    Value *taken = val_get(list->list.items[i], "Sid");
+    if (taken && taken->kind == V_STR && !strcmp(taken->s, sid)) {
+      sid = fmt(c, "%s%08X", sid, (unsigned)hash_fnv1a(key ? key : sid));
+      i = -1;
+      key = sid;
+    }
+  }
   Value *s = M(c);
   val_set(c->a, s, "Sid", S(c, sid));
   val_set(c->a, s, "Effect", S(c, "Allow"));
@@ -186,6 +199,10 @@ static Value *stmt(P *c, Value *d, const char *sid, Value *acts, Value *resource
   val_set(c->a, s, "Resource", resources);
   push(c, val_get(d, "Statement"), s);
   return s;
+}
+
+static Value *stmt(P *c, Value *d, const char *sid, Value *acts, Value *resources) {
+  return stmt_keyed(c, d, sid, NULL, acts, resources);
 }
 
 /* "user_metadata" -> "UserMetadata": Sids allow [A-Za-z0-9] only. */
@@ -770,6 +787,11 @@ static Value *container(P *c, Service *s, Resource *log_group) {
   return list;
 }
 
+static int access_cmp(const void *x, const void *y) {
+  const Access *a = *(Access *const *)x, *b = *(Access *const *)y;
+  return a->kind != b->kind ? (int)a->kind - (int)b->kind : strcmp(a->target, b->target);
+}
+
 static void plan_task_role(P *c, SvcRefs *sr, int i) {
   Model *m = c->m;
   Service *s = &m->services[i];
@@ -778,8 +800,13 @@ static void plan_task_role(P *c, SvcRefs *sr, int i) {
   set(c, role, "assume_role_policy", ecs_trust(c));
   sr->task_role[i] = role;
   Value *d = doc(c);
+  /* Statements follow (kind, target), not the order access was written in. */
+  Access **order = arena_alloc(c->a, sizeof(Access *) * (size_t)(s->naccess + 1));
+  for (int k = 0; k < s->naccess; k++)
+    order[k] = &s->access[k];
+  qsort(order, (size_t)s->naccess, sizeof(Access *), access_cmp);
   for (int k = 0; k < s->naccess; k++) {
-    Access *ac = &s->access[k];
+    Access *ac = order[k];
     if (ac->kind == ACCESS_TABLE) {
       Resource *t = plan_find(c->p, fmt(c, "dynamodb_table.%s", ac->target));
       Value *res = L(c);
@@ -788,7 +815,7 @@ static void plan_task_role(P *c, SvcRefs *sr, int i) {
       push(c, res, concat2(c, arn, "/index/*"));
       const char *set_name = ac->mode == MODE_READ ? "table_read" : ac->mode == MODE_WRITE ? "table_write" : "table_read_write";
       const char *mode = ac->mode == MODE_READ ? "Read" : ac->mode == MODE_WRITE ? "Write" : "ReadWrite";
-      stmt(c, d, fmt(c, "Table%s%s", sid_part(c, ac->target), mode), actions(c, set_name), res);
+      stmt_keyed(c, d, fmt(c, "Table%s%s", sid_part(c, ac->target), mode), ac->target, actions(c, set_name), res);
     } else if (ac->kind == ACCESS_DATABASE) {
       /* databases are planned after services; refer to one by identity */
       const char *db = fmt(c, "db_instance.%s", ac->target);
@@ -802,7 +829,8 @@ static void plan_task_role(P *c, SvcRefs *sr, int i) {
       push(c, arn, val_ref(c->a, db, "resource_id", NULL));
       push(c, arn, S(c, fmt(c, "/%s", dm->username)));
       push(c, res, arn);
-      stmt(c, d, fmt(c, "Database%sConnect", sid_part(c, ac->target)), actions(c, "database_connect"), res);
+      stmt_keyed(c, d, fmt(c, "Database%sConnect", sid_part(c, ac->target)), ac->target,
+                 actions(c, "database_connect"), res);
     }
   }
   if (!val_get(d, "Statement")->list.n)
@@ -1106,25 +1134,25 @@ static void plan_roles(P *c) {
     set(c, role, "max_session_duration", I(c, x->max_session_hours * 3600));
     set(c, role, "trusted_account", S(c, x->trusted_account));
     Value *d = doc(c);
-    bool any_ecr = false;
-    for (int g = 0; g < x->ngrants; g++) {
-      Grant *gr = &x->grants[g];
+    /* One statement per grant kind over the union of its registries, so
+     * splitting or reordering grants changes no byte of the document. */
+    Vec regs[2] = {{0}, {0}};
+    for (int g = 0; g < x->ngrants; g++)
+      for (int k = 0; k < x->grants[g].nregistries; k++)
+        vec_push(c->a, &regs[x->grants[g].kind == GRANT_ECR_PUSH ? 0 : 1], (void *)x->grants[g].registries[k]);
+    if (regs[0].len || regs[1].len)
+      /* GetAuthorizationToken cannot be scoped: its own statement on "*". */
+      stmt(c, d, "EcrAuthorizationToken", actions(c, "ecr_auth"), S(c, "*"));
+    for (int g = 0; g < 2; g++) {
+      if (!regs[g].len)
+        continue;
+      unique_sorted(&regs[g]);
       Value *res = L(c);
-      for (int k = 0; k < gr->nregistries; k++) {
-        Resource *repo = plan_find(c->p, fmt(c, "ecr_repository.%s", gr->registries[k]));
+      for (int k = 0; k < regs[g].len; k++) {
+        Resource *repo = plan_find(c->p, fmt(c, "ecr_repository.%s", (const char *)regs[g].items[k]));
         push(c, res, RK(c, repo, "arn", plan_arn(c->p, "ecr", true, fmt(c, "repository/%s", repo->name))));
       }
-      bool push_ = gr->kind == GRANT_ECR_PUSH;
-      stmt(c, d, push_ ? (g ? fmt(c, "EcrPush%d", g + 1) : "EcrPush") : (g ? fmt(c, "EcrPull%d", g + 1) : "EcrPull"),
-           actions(c, push_ ? "ecr_push" : "ecr_pull"), res);
-      any_ecr = true;
-    }
-    if (any_ecr) {
-      /* GetAuthorizationToken cannot be scoped: its own statement on "*". */
-      Value *st = stmt(c, d, "EcrAuthorizationToken", actions(c, "ecr_auth"), S(c, "*"));
-      Value *stmts = val_get(d, "Statement");
-      memmove(stmts->list.items + 1, stmts->list.items, sizeof(Value *) * (size_t)(stmts->list.n - 1));
-      stmts->list.items[0] = st;
+      stmt(c, d, g == 0 ? "EcrPush" : "EcrPull", actions(c, g == 0 ? "ecr_push" : "ecr_pull"), res);
     }
     if (val_get(d, "Statement")->list.n) {
       Resource *pol = add(c, "iam_role_policy", key, "permissions", val_get(x->at, "grants"), -1);

@@ -5,8 +5,10 @@
 #include "emit.h"
 
 bool plan_emit(Arena *a, Diags *d, const Plan *p, Output *out);
+bool pol_emit(Arena *a, Diags *d, const Plan *p, Output *out);
 
 const Target emit_targets[] = {
     {"plan", plan_emit, ""},
+    {"policies", pol_emit, "policies"},
     {NULL, NULL, NULL},
 };
