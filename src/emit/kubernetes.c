@@ -1,0 +1,1236 @@
+/*
+ * kubernetes: the "kubernetes" target. Turns the plan's services into
+ * manifests that `kubectl apply -k` takes: one file per service
+ * (service-<name>.yaml: ServiceAccount, ConfigMaps, ExternalSecret,
+ * Deployment, Service, PodDisruptionBudget, HorizontalPodAutoscaler,
+ * NetworkPolicy), one for the shared objects (shared.yaml: Namespace,
+ * default-deny NetworkPolicy, Ingress) and kustomization.yaml listing
+ * exactly those files.
+ *
+ * The facts come from the plan: task_definition (image, port, user, cpu,
+ * memory, env, secrets, volumes), ecs_service (desired count, security
+ * group), autoscaling_target/policy, target_group (health checks),
+ * listener/listener_rule (routes, certificates, redirects) and the
+ * security_group_rule resources, which become NetworkPolicy rules, so the
+ * network wiring is decided once, in plan.c. The model is read only for
+ * the access list, the health_check path and the tags. Every tunable
+ * default (security contexts, probes, rollout, resource ratios, PDB,
+ * spread, HPA behaviour, ingress annotations, secret stores) lives in
+ * templates/kubernetes/defaults.yaml.
+ *
+ * Documents are Value trees written through libyaml's emitter, never by
+ * pasting text. Every string value is double-quoted and mapping keys are
+ * plain only when they are schema field names or label-style keys that
+ * no YAML 1.1 reader takes for anything else; a map whose keys are user
+ * data (ConfigMap data) is marked with `quoted` and gets quoted keys.
+ * Numbers and booleans Kubernetes needs as such are plain.
+ */
+#include <ctype.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "emit.h"
+#include "names.h"
+#include "tmpl.h"
+
+#define TMPL "kubernetes/defaults.yaml"
+
+typedef enum { PEER_SERVICE, PEER_LB, PEER_DATABASE } PeerKind;
+
+/* What a security group in the plan stands for, so a security_group_rule
+ * can become a NetworkPolicy peer: a service's pods, or the IP blocks of
+ * the load balancer's or a database's subnets. */
+typedef struct Peer {
+  const char *sg;      /* plan id of the security group */
+  PeerKind kind;
+  int service;         /* model index for PEER_SERVICE */
+  Value *cidrs;        /* V_LIST of CIDR strings for PEER_LB and PEER_DATABASE */
+} Peer;
+
+typedef struct K {
+  Arena *a;
+  Diags *d;
+  const Plan *p;
+  const Model *m;
+  const char *ns;
+  const char **svc;    /* DNS-1123 name per model service */
+  TmplVar vars[4];
+  int nvars;
+  Vec peers;           /* of Peer * */
+  bool failed;
+} K;
+
+/* ---- small builders ---- */
+
+static Value *M(K *k) { return val_map(k->a); }
+static Value *L(K *k) { return val_list(k->a); }
+static Value *S(K *k, const char *s) { return val_str(k->a, s); }
+static Value *I(K *k, long long i) { return val_int(k->a, i); }
+static void set(K *k, Value *map, const char *key, Value *v) {
+  if (v)
+    val_set(k->a, map, key, v);
+}
+static void push(K *k, Value *list, Value *v) {
+  if (v)
+    val_push(k->a, list, v);
+}
+static const char *fmt(K *k, const char *f, ...) __attribute__((format(printf, 2, 3)));
+static const char *fmt(K *k, const char *f, ...) {
+  va_list ap;
+  va_start(ap, f);
+  char *s = arena_vprintf(k->a, f, ap);
+  va_end(ap);
+  return s;
+}
+
+static void problem(K *k, Pos pos, const char *f, ...) __attribute__((format(printf, 3, 4)));
+static void problem(K *k, Pos pos, const char *f, ...) {
+  va_list ap;
+  va_start(ap, f);
+  char *msg = arena_vprintf(k->a, f, ap);
+  va_end(ap);
+  diag_error(k->d, pos, NULL, "kubernetes: %s", msg);
+  k->failed = true;
+}
+
+/* Copy every entry of map 'from' into 'to' (later keys win). */
+static void merge_into(K *k, Value *to, const Value *from) {
+  if (!from || from->kind != V_MAP)
+    return;
+  for (int i = 0; i < from->map.n; i++)
+    set(k, to, from->map.entries[i].key, from->map.entries[i].val);
+}
+
+/* ---- templates ---- */
+
+static void set_var(K *k, const char *name, const char *value) {
+  for (int i = 0; i < k->nvars; i++)
+    if (!strcmp(k->vars[i].name, name)) {
+      k->vars[i].value = value;
+      return;
+    }
+  k->vars[k->nvars++] = (TmplVar){name, value};
+}
+
+/* The template value at a dotted path of section names, expanded with the
+ * current variables (a fresh copy the caller may change). NULL when it is
+ * absent (an error unless 'optional') or not of kind 'want' (-1: any). */
+static Value *tget(K *k, const char *path, int want, bool optional) {
+  Value *v = tmpl_get(k->a, k->d, TMPL);
+  if (!v) {
+    k->failed = true;
+    return NULL;
+  }
+  Pos at = v->pos;
+  char *copy = arena_strdup(k->a, path), *save = NULL;
+  for (char *part = strtok_r(copy, ".", &save); part && v; part = strtok_r(NULL, ".", &save)) {
+    at = v->pos;
+    v = val_get(v, part);
+  }
+  if (!v) {
+    if (!optional)
+      problem(k, at, "template %s has no '%s'", TMPL, path);
+    return NULL;
+  }
+  if (want >= 0 && v->kind != (VKind)want) {
+    problem(k, v->pos, "template %s: '%s' must be a %s, found a %s", TMPL, path,
+         val_kind_name((VKind)want), val_kind_name(v->kind));
+    return NULL;
+  }
+  Value *x = tmpl_expand(k->a, v, k->vars, k->nvars);
+  return x ? x : (want == V_LIST ? L(k) : want == V_MAP ? M(k) : NULL);
+}
+
+static const char *tstr(K *k, const char *path) {
+  Value *v = tget(k, path, V_STR, false);
+  return v ? v->s : "";
+}
+
+/* ---- plan readers ---- */
+
+static Resource *find(K *k, const char *kind, const char *key) {
+  return plan_find(k->p, fmt(k, "%s.%s", kind, key));
+}
+
+/* A resource the plan must have for a service; its absence is a bug. */
+static Resource *need(K *k, const char *kind, const char *key, Pos at) {
+  Resource *r = find(k, kind, key);
+  if (!r)
+    problem(k, at, "the plan has no %s.%s", kind, key);
+  return r;
+}
+
+static long long aint(const Value *map, const char *key, long long def) {
+  Value *v = val_get(map, key);
+  return v && v->kind == V_INT ? v->i : def;
+}
+
+/* The literal text of a plan value: a string, a reference whose value is
+ * known before deploying, or a concatenation of those; NULL otherwise. */
+static const char *literal(K *k, const Value *v) {
+  if (!v)
+    return NULL;
+  switch (v->kind) {
+  case V_STR:
+    return v->s;
+  case V_REF:
+    return v->ref.known;
+  case V_CONCAT: {
+    Buf b;
+    buf_init(&b);
+    for (int i = 0; i < v->concat.n; i++) {
+      const char *s = literal(k, v->concat.parts[i]);
+      if (!s) {
+        buf_release(&b);
+        return NULL;
+      }
+      buf_puts(&b, s);
+    }
+    return buf_finish(&b, k->a);
+  }
+  default:
+    return NULL;
+  }
+}
+
+static const char *ref_res(const Value *v) { return v && v->kind == V_REF ? v->ref.res : NULL; }
+static const char *nz(const char *s, const char *dflt) { return s ? s : dflt; }
+
+/* The first item of a list attribute, NULL when there is none. */
+static Value *first(const Value *list) {
+  return list && list->kind == V_LIST && list->list.n ? list->list.items[0] : NULL;
+}
+
+/* The container port of a service's task definition. */
+static long long container_port(const Resource *td) {
+  Value *ct = td ? first(val_get(td->attrs, "containers")) : NULL;
+  return aint(first(val_get(ct, "portMappings")), "containerPort", 0);
+}
+
+/* The CIDR blocks of a list of subnet references, in order. */
+static Value *subnet_cidrs(K *k, const Value *subnets) {
+  Value *out = L(k);
+  for (int i = 0; subnets && subnets->kind == V_LIST && i < subnets->list.n; i++) {
+    Resource *sn = plan_find(k->p, ref_res(subnets->list.items[i]) ? ref_res(subnets->list.items[i]) : "");
+    const char *cidr = sn ? literal(k, val_get(sn->attrs, "cidr_block")) : NULL;
+    if (cidr)
+      push(k, out, S(k, cidr));
+  }
+  return out;
+}
+
+static void add_peers(K *k, const Value *sgs, PeerKind kind, int service, Value *cidrs) {
+  for (int i = 0; sgs && sgs->kind == V_LIST && i < sgs->list.n; i++) {
+    const char *id = ref_res(sgs->list.items[i]);
+    if (!id)
+      continue;
+    Peer *pe = arena_alloc(k->a, sizeof *pe);
+    *pe = (Peer){id, kind, service, cidrs};
+    vec_push(k->a, &k->peers, pe);
+  }
+}
+
+static Peer *peer_of(K *k, const char *sg) {
+  for (int i = 0; sg && i < k->peers.len; i++) {
+    Peer *pe = k->peers.items[i];
+    if (!strcmp(pe->sg, sg))
+      return pe;
+  }
+  return NULL;
+}
+
+/* Index the security groups of services, the load balancer and databases. */
+static void index_peers(K *k) {
+  for (int i = 0; i < k->m->nservices; i++) {
+    Resource *es = find(k, "ecs_service", k->m->services[i].key);
+    if (es)
+      add_peers(k, val_get(es->attrs, "security_groups"), PEER_SERVICE, i, NULL);
+  }
+  Resource **rs;
+  int n = plan_of_kind(k->p, "load_balancer", &rs);
+  for (int i = 0; i < n; i++)
+    add_peers(k, val_get(rs[i]->attrs, "security_groups"), PEER_LB, -1,
+              subnet_cidrs(k, val_get(rs[i]->attrs, "subnets")));
+  n = plan_of_kind(k->p, "db_instance", &rs);
+  for (int i = 0; i < n; i++) {
+    Resource *group = plan_find(k->p, nz(ref_res(val_get(rs[i]->attrs, "db_subnet_group")), ""));
+    add_peers(k, val_get(rs[i]->attrs, "security_groups"), PEER_DATABASE, -1,
+              subnet_cidrs(k, group ? val_get(group->attrs, "subnets") : NULL));
+  }
+}
+
+/* ---- names and labels ---- */
+
+/* An environment-variable name from a spec key: upper case, '_' for the rest. */
+static const char *env_part(K *k, const char *key) {
+  char *s = arena_strdup(k->a, key);
+  for (char *q = s; *q; q++)
+    *q = isalnum((unsigned char)*q) ? (char)toupper((unsigned char)*q) : '_';
+  return s;
+}
+
+static Value *common_labels(K *k) {
+  Value *l = M(k);
+  merge_into(k, l, tget(k, "labels.common", V_MAP, false));
+  return l;
+}
+
+static void use_service(K *k, int i) { set_var(k, "service", i >= 0 ? k->svc[i] : NULL); }
+
+static Value *selector(K *k, int i) {
+  use_service(k, i);
+  Value *sel = tget(k, "labels.selector", V_MAP, false);
+  return sel ? sel : M(k);
+}
+
+static Value *service_labels(K *k, int i) {
+  Value *l = common_labels(k);
+  merge_into(k, l, selector(k, i));
+  return l;
+}
+
+static Value *metadata(K *k, const char *name, Value *labels, Value *annotations) {
+  Value *md = M(k);
+  set(k, md, "name", S(k, name));
+  set(k, md, "namespace", S(k, k->ns));
+  if (labels && labels->map.n)
+    set(k, md, "labels", labels);
+  if (annotations && annotations->map.n)
+    set(k, md, "annotations", annotations);
+  return md;
+}
+
+static Value *object(K *k, const char *api, const char *kind, Value *md) {
+  Value *o = M(k);
+  set(k, o, "apiVersion", S(k, api));
+  set(k, o, "kind", S(k, kind));
+  set(k, o, "metadata", md);
+  return o;
+}
+
+static Value *match_labels(K *k, Value *labels) {
+  Value *m = M(k);
+  set(k, m, "matchLabels", labels);
+  return m;
+}
+
+/* ---- YAML through libyaml ---- */
+
+static int on_write(void *data, unsigned char *buffer, size_t size) {
+  buf_add(data, (const char *)buffer, size);
+  return 1;
+}
+
+static bool emit(K *k, yaml_emitter_t *e, yaml_event_t *ev) {
+  if (yaml_emitter_emit(e, ev))
+    return true;
+  problem(k, (Pos){0}, "YAML emitter: %s", e->problem ? e->problem : "failed");
+  return false;
+}
+
+static bool scalar(K *k, yaml_emitter_t *e, const char *s, bool quote) {
+  yaml_event_t ev;
+  if (!yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)s, (int)strlen(s), !quote, quote,
+                                    quote ? YAML_DOUBLE_QUOTED_SCALAR_STYLE : YAML_PLAIN_SCALAR_STYLE)) {
+    problem(k, (Pos){0}, "the string \"%s\" is not valid UTF-8", s);
+    return false;
+  }
+  return emit(k, e, &ev);
+}
+
+/* A key that every YAML reader, 1.1 or 1.2, reads back as the same
+ * string when written plain: a field name or a label-style key, and none
+ * of the YAML 1.1 boolean and null words. */
+static bool plain_key(const char *s) {
+  static const char *const words[] = {"y", "n", "yes", "no", "on", "off", "true", "false", "null", NULL};
+  if (!isalpha((unsigned char)s[0]))
+    return false;
+  for (const char *q = s; *q; q++)
+    if (!isalnum((unsigned char)*q) && !strchr("./-", *q))
+      return false;
+  for (int i = 0; words[i]; i++)
+    if (!strcasecmp(s, words[i]))
+      return false;
+  return true;
+}
+
+static bool node(K *k, yaml_emitter_t *e, const Value *v) {
+  yaml_event_t ev;
+  switch (v->kind) {
+  case V_MAP:
+    yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1, YAML_BLOCK_MAPPING_STYLE);
+    if (!emit(k, e, &ev))
+      return false;
+    for (int i = 0; i < v->map.n; i++) {
+      const MapEntry *me = &v->map.entries[i];
+      if (!scalar(k, e, me->key, v->quoted || !plain_key(me->key)) || !node(k, e, me->val))
+        return false;
+    }
+    yaml_mapping_end_event_initialize(&ev);
+    return emit(k, e, &ev);
+  case V_LIST:
+    yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1, YAML_BLOCK_SEQUENCE_STYLE);
+    if (!emit(k, e, &ev))
+      return false;
+    for (int i = 0; i < v->list.n; i++)
+      if (!node(k, e, v->list.items[i]))
+        return false;
+    yaml_sequence_end_event_initialize(&ev);
+    return emit(k, e, &ev);
+  case V_STR:
+    return scalar(k, e, v->s, true);
+  case V_INT:
+    return scalar(k, e, fmt(k, "%lld", v->i), false);
+  case V_FLOAT:
+    return scalar(k, e, fmt(k, "%.17g", v->f), false);
+  case V_BOOL:
+    return scalar(k, e, v->b ? "true" : "false", false);
+  case V_NULL:
+    return scalar(k, e, "null", false);
+  default:
+    /* references are resolved to literals before a document is built */
+    problem(k, v->pos, "a %s value has no Kubernetes form", val_kind_name(v->kind));
+    return false;
+  }
+}
+
+/* Write documents (a list of maps) as one YAML stream, after a header. */
+static void add_file(K *k, Output *out, const char *path, const Value *docs) {
+  Buf b;
+  buf_init(&b);
+  buf_printf(&b, "# Generated by infrac from the %s spec (%s). Edit the spec, not this file.\n",
+             k->m->name, k->m->env);
+  yaml_emitter_t e;
+  yaml_emitter_initialize(&e);
+  yaml_emitter_set_output(&e, on_write, &b);
+  yaml_emitter_set_unicode(&e, 1);
+  yaml_emitter_set_width(&e, -1);
+  yaml_emitter_set_indent(&e, 2);
+  yaml_emitter_set_break(&e, YAML_LN_BREAK);
+  yaml_event_t ev;
+  yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING);
+  bool ok = emit(k, &e, &ev);
+  for (int i = 0; ok && i < docs->list.n; i++) {
+    yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 0);
+    ok = emit(k, &e, &ev) && node(k, &e, docs->list.items[i]);
+    if (ok) {
+      yaml_document_end_event_initialize(&ev, 1);
+      ok = emit(k, &e, &ev);
+    }
+  }
+  if (ok) {
+    yaml_stream_end_event_initialize(&ev);
+    ok = emit(k, &e, &ev) && yaml_emitter_flush(&e);
+  }
+  yaml_emitter_delete(&e);
+  size_t len = b.len;
+  char *data = buf_finish(&b, k->a);
+  if (ok)
+    out_add(out, path, data, len);
+}
+
+/* ---- per-service objects ---- */
+
+typedef struct Svc {
+  int i;
+  const Service *s;
+  const char *name;
+  Resource *td, *es;
+  Value *ct;           /* the task definition's container */
+  int port;
+  Value *labels, *sel;
+  Value *env;          /* ConfigMap data, NULL when none */
+  Value *endpoints;    /* ConfigMap data, NULL when none */
+  Value *secrets;      /* container secrets list from the plan */
+} Svc;
+
+/* millicores of Fargate CPU units (1024 units = 1 CPU), scaled by pct */
+static long long millicores(long long units, long long pct) { return units * 1000 * pct / (1024 * 100); }
+
+static Value *resources(K *k, const Svc *v) {
+  Value *r = M(k);
+  static const char *const sides[] = {"requests", "limits"};
+  for (int s = 0; s < 2; s++) {
+    Value *t = tget(k, fmt(k, "resources.%s", sides[s]), V_MAP, true);
+    if (!t)
+      continue;
+    Value *side = M(k);
+    for (int i = 0; i < t->map.n; i++) {
+      const MapEntry *me = &t->map.entries[i];
+      if (me->val->kind != V_INT || me->val->i <= 0 || me->val->i > 1000) {
+        problem(k, me->val->pos, "template %s: resources.%s.%s is a percentage (1-1000)", TMPL, sides[s], me->key);
+        continue;
+      }
+      if (!strcmp(me->key, "cpu"))
+        set(k, side, "cpu", S(k, fmt(k, "%lldm", millicores(aint(v->td->attrs, "cpu", 256), me->val->i))));
+      else if (!strcmp(me->key, "memory"))
+        set(k, side, "memory", S(k, fmt(k, "%lldMi", aint(v->td->attrs, "memory", 512) * me->val->i / 100)));
+      else
+        problem(k, me->key_pos, "template %s: resources.%s has cpu and memory only, found '%s'", TMPL, sides[s], me->key);
+    }
+    if (side->map.n)
+      set(k, r, sides[s], side);
+  }
+  return r;
+}
+
+static Value *probe(K *k, const char *which, const Svc *v) {
+  Value *t = tget(k, fmt(k, "probes.%s", which), V_MAP, true);
+  if (!t)
+    return NULL;
+  Value *p = M(k);
+  Value *get = M(k);
+  set(k, get, "path", S(k, v->s->health_check));
+  set(k, get, "port", S(k, "http"));
+  set(k, p, "httpGet", get);
+  merge_into(k, p, t);
+  return p;
+}
+
+/* ConfigMap data for the service's access list: how the pods find what
+ * they may reach (see docs/kubernetes.md). */
+static Value *endpoint_data(K *k, const Svc *v) {
+  const Service *s = v->s;
+  if (!s->naccess)
+    return NULL;
+  Value *d = M(k);
+  d->quoted = true;
+  set(k, d, "AWS_REGION", S(k, k->m->region));
+  for (int i = 0; i < s->naccess; i++) {
+    const Access *ac = &s->access[i];
+    const char *up = env_part(k, ac->target);
+    Value *add = M(k);
+    if (ac->kind == ACCESS_DATABASE) {
+      Resource *db = need(k, "db_instance", ac->target, ac->at->pos);
+      if (!db)
+        continue;
+      set(k, add, fmt(k, "DB_%s_IDENTIFIER", up), S(k, db->name));
+      set(k, add, fmt(k, "DB_%s_ENGINE", up), S(k, nz(literal(k, val_get(db->attrs, "engine")), "")));
+      set(k, add, fmt(k, "DB_%s_PORT", up), S(k, fmt(k, "%lld", aint(db->attrs, "port", 0))));
+      set(k, add, fmt(k, "DB_%s_USER", up), S(k, nz(literal(k, val_get(db->attrs, "username")), "")));
+      Value *iam = val_get(db->attrs, "iam_database_authentication_enabled");
+      set(k, add, fmt(k, "DB_%s_IAM_AUTH", up), S(k, iam && iam->kind == V_BOOL && iam->b ? "true" : "false"));
+      const char *host = literal(k, val_get(db->attrs, "endpoint"));
+      if (host)
+        set(k, add, fmt(k, "DB_%s_HOST", up), S(k, host));
+    } else if (ac->kind == ACCESS_TABLE) {
+      Resource *t = need(k, "dynamodb_table", ac->target, ac->at->pos);
+      if (!t)
+        continue;
+      set(k, add, fmt(k, "TABLE_%s_NAME", up), S(k, t->name));
+      const char *arn = plan_arn(k->p, "dynamodb", true, fmt(k, "table/%s", t->name));
+      if (arn)
+        set(k, add, fmt(k, "TABLE_%s_ARN", up), S(k, arn));
+    } else {
+      int j = (int)(model_service(k->m, ac->target) - k->m->services);
+      Resource *es = need(k, "ecs_service", ac->target, ac->at->pos);
+      long long port = container_port(find(k, "task_definition", ac->target));
+      if (!es)
+        continue;
+      set(k, add, fmt(k, "SERVICE_%s_HOST", up), S(k, k->svc[j]));
+      set(k, add, fmt(k, "SERVICE_%s_PORT", up), S(k, fmt(k, "%lld", port)));
+      set(k, add, fmt(k, "SERVICE_%s_URL", up), S(k, fmt(k, "http://%s:%lld", k->svc[j], port)));
+    }
+    for (int x = 0; x < add->map.n; x++) {
+      if (val_get(d, add->map.entries[x].key))
+        problem(k, ac->at->pos, "services.%s: two entries of access both give the variable %s", s->key,
+             add->map.entries[x].key);
+      set(k, d, add->map.entries[x].key, add->map.entries[x].val);
+    }
+  }
+  return d;
+}
+
+static Value *config_map(K *k, const Svc *v, const char *suffix, Value *data) {
+  Value *o = object(k, "v1", "ConfigMap", metadata(k, fmt(k, "%s-%s", v->name, suffix), v->labels, NULL));
+  set(k, o, "data", data);
+  return o;
+}
+
+static Value *service_account(K *k, const Svc *v) {
+  Value *ann = M(k);
+  const char *arn = literal(k, val_get(v->td->attrs, "task_role"));
+  if (arn) {
+    merge_into(k, ann, tget(k, "service_account.annotations", V_MAP, true));
+    set(k, ann, tstr(k, "service_account.role_arn_annotation"), S(k, arn));
+  }
+  Value *o = object(k, "v1", "ServiceAccount", metadata(k, v->name, v->labels, ann));
+  set(k, o, "automountServiceAccountToken", tget(k, "service_account.automountServiceAccountToken", V_BOOL, false));
+  return o;
+}
+
+/* Split a secret ARN into the ExternalSecret remote reference: Secrets
+ * Manager ARNs may end in :json-key:version-stage:version-id, which
+ * become property and version. */
+static Value *remote_ref(K *k, const char *arn, bool *ssm) {
+  Value *r = M(k);
+  *ssm = strstr(arn, ":ssm:") != NULL;
+  if (*ssm) {
+    set(k, r, "key", S(k, arn));
+    return r;
+  }
+  /* arn:partition:secretsmanager:region:account:secret:name[:key:stage:id] */
+  const char *p = arn;
+  for (int colons = 0; *p && colons < 7; p++)
+    colons += *p == ':';
+  if (!*p) {
+    set(k, r, "key", S(k, arn));
+    return r;
+  }
+  set(k, r, "key", S(k, arena_strndup(k->a, arn, (size_t)(p - 1 - arn))));
+  char *rest = arena_strdup(k->a, p);
+  char *parts[3] = {0};
+  for (int i = 0; i < 3; i++) {
+    parts[i] = rest;
+    char *c = rest ? strchr(rest, ':') : NULL;
+    if (c)
+      *c = '\0';
+    rest = c ? c + 1 : NULL;
+  }
+  if (parts[0] && *parts[0])
+    set(k, r, "property", S(k, parts[0]));
+  if (parts[2] && *parts[2])
+    set(k, r, "version", S(k, fmt(k, "uuid/%s", parts[2])));
+  else if (parts[1] && *parts[1])
+    set(k, r, "version", S(k, parts[1]));
+  return r;
+}
+
+static Value *store_ref(K *k, const char *which) {
+  Value *st = tget(k, fmt(k, "external_secrets.stores.%s", which), V_MAP, false);
+  Value *r = M(k);
+  set(k, r, "kind", val_get(st, "kind"));
+  set(k, r, "name", val_get(st, "name"));
+  return r;
+}
+
+static Value *external_secret(K *k, const Svc *v) {
+  Value *o = object(k, tstr(k, "external_secrets.apiVersion"), "ExternalSecret", metadata(k, v->name, v->labels, NULL));
+  Value *spec = M(k);
+  set(k, spec, "refreshInterval", tget(k, "external_secrets.refreshInterval", V_STR, false));
+  bool all_ssm = true;
+  for (int i = 0; i < v->secrets->list.n; i++) {
+    const char *arn = literal(k, val_get(v->secrets->list.items[i], "valueFrom"));
+    all_ssm &= arn && strstr(arn, ":ssm:");
+  }
+  const char *dflt = all_ssm ? "ssm" : "secretsmanager";
+  set(k, spec, "secretStoreRef", store_ref(k, dflt));
+  Value *target = M(k);
+  set(k, target, "name", S(k, fmt(k, "%s-secrets", v->name)));
+  set(k, target, "creationPolicy", S(k, "Owner"));
+  set(k, spec, "target", target);
+  Value *data = L(k);
+  for (int i = 0; i < v->secrets->list.n; i++) {
+    Value *sec = v->secrets->list.items[i];
+    const char *arn = literal(k, val_get(sec, "valueFrom"));
+    if (!arn) {
+      problem(k, v->s->at->pos, "services.%s: a secret without a known ARN", v->s->key);
+      continue;
+    }
+    bool ssm;
+    Value *item = M(k);
+    set(k, item, "secretKey", S(k, nz(literal(k, val_get(sec, "name")), "")));
+    set(k, item, "remoteRef", remote_ref(k, arn, &ssm));
+    if (strcmp(ssm ? "ssm" : "secretsmanager", dflt)) {
+      Value *src = M(k);
+      set(k, src, "storeRef", store_ref(k, ssm ? "ssm" : "secretsmanager"));
+      set(k, item, "sourceRef", src);
+    }
+    push(k, data, item);
+  }
+  set(k, spec, "data", data);
+  set(k, o, "spec", spec);
+  return o;
+}
+
+static Value *container(K *k, const Svc *v) {
+  Value *c = M(k);
+  set(k, c, "name", S(k, v->name));
+  set(k, c, "image", S(k, nz(literal(k, val_get(v->ct, "image")), "")));
+  set(k, c, "imagePullPolicy", tget(k, "deployment.imagePullPolicy", V_STR, true));
+  Value *ports = L(k);
+  Value *port = M(k);
+  set(k, port, "name", S(k, "http"));
+  set(k, port, "containerPort", I(k, v->port));
+  set(k, port, "protocol", S(k, "TCP"));
+  push(k, ports, port);
+  set(k, c, "ports", ports);
+  Value *from = L(k);
+  if (v->endpoints) {
+    Value *ref = M(k), *src = M(k);
+    set(k, ref, "name", S(k, fmt(k, "%s-endpoints", v->name)));
+    set(k, src, "configMapRef", ref);
+    push(k, from, src);
+  }
+  if (v->env) {   /* last: its keys win over the endpoint variables */
+    Value *ref = M(k), *src = M(k);
+    set(k, ref, "name", S(k, fmt(k, "%s-env", v->name)));
+    set(k, src, "configMapRef", ref);
+    push(k, from, src);
+  }
+  if (from->list.n)
+    set(k, c, "envFrom", from);
+  if (v->secrets->list.n) {
+    Value *env = L(k);
+    for (int i = 0; i < v->secrets->list.n; i++) {
+      const char *key = nz(literal(k, val_get(v->secrets->list.items[i], "name")), "");
+      Value *e = M(k), *vf = M(k), *ref = M(k);
+      set(k, ref, "name", S(k, fmt(k, "%s-secrets", v->name)));
+      set(k, ref, "key", S(k, key));
+      set(k, vf, "secretKeyRef", ref);
+      set(k, e, "name", S(k, key));
+      set(k, e, "valueFrom", vf);
+      push(k, env, e);
+    }
+    set(k, c, "env", env);
+  }
+  set(k, c, "resources", resources(k, v));
+  set(k, c, "startupProbe", probe(k, "startup", v));
+  set(k, c, "readinessProbe", probe(k, "readiness", v));
+  set(k, c, "livenessProbe", probe(k, "liveness", v));
+  Value *sc = tget(k, "container_security_context", V_MAP, false);
+  if (sc)
+    set(k, sc, "runAsUser", I(k, strtoll(nz(literal(k, val_get(v->ct, "user")), "1000"), NULL, 10)));
+  set(k, c, "securityContext", sc);
+  Value *mounts = L(k), *mp = val_get(v->ct, "mountPoints");
+  for (int i = 0; mp && mp->kind == V_LIST && i < mp->list.n; i++) {
+    Value *m = M(k);
+    set(k, m, "name", val_get(mp->list.items[i], "sourceVolume"));
+    set(k, m, "mountPath", val_get(mp->list.items[i], "containerPath"));
+    push(k, mounts, m);
+  }
+  if (mounts->list.n)
+    set(k, c, "volumeMounts", mounts);
+  return c;
+}
+
+/* A short, stable hash of the service's configuration, so a changed value
+ * changes the pod template and rolls the pods. */
+static const char *config_hash(K *k, const Svc *v) {
+  Buf b;
+  buf_init(&b);
+  if (v->env)
+    val_write_text(&b, v->env);
+  buf_putc(&b, '\n');
+  if (v->endpoints)
+    val_write_text(&b, v->endpoints);
+  const char *h = fmt(k, "%08x", hash_fnv1a(b.data));
+  buf_release(&b);
+  return h;
+}
+
+static Value *deployment(K *k, const Svc *v) {
+  Value *o = object(k, "apps/v1", "Deployment", metadata(k, v->name, v->labels, NULL));
+  Value *spec = M(k);
+  set(k, spec, "replicas", I(k, aint(v->es->attrs, "desired_count", 1)));
+  static const char *const copied[] = {"revisionHistoryLimit", "progressDeadlineSeconds", "minReadySeconds", NULL};
+  for (int i = 0; copied[i]; i++)
+    set(k, spec, copied[i], tget(k, fmt(k, "deployment.%s", copied[i]), -1, true));
+  set(k, spec, "selector", match_labels(k, v->sel));
+  set(k, spec, "strategy", tget(k, "deployment.strategy", V_MAP, false));
+
+  Value *pod = M(k);
+  set(k, pod, "serviceAccountName", S(k, v->name));
+  set(k, pod, "automountServiceAccountToken", tget(k, "service_account.automountServiceAccountToken", V_BOOL, false));
+  Value *psc = tget(k, "pod_security_context", V_MAP, false);
+  if (psc)
+    set(k, psc, "runAsUser", I(k, strtoll(nz(literal(k, val_get(v->ct, "user")), "1000"), NULL, 10)));
+  set(k, pod, "securityContext", psc);
+  set(k, pod, "terminationGracePeriodSeconds", tget(k, "deployment.terminationGracePeriodSeconds", -1, true));
+  Value *spread = tget(k, "spread", V_LIST, false);
+  for (int i = 0; spread && i < spread->list.n; i++)
+    if (spread->list.items[i]->kind == V_MAP)
+      set(k, spread->list.items[i], "labelSelector", match_labels(k, v->sel));
+  if (spread && spread->list.n)
+    set(k, pod, "topologySpreadConstraints", spread);
+  Value *cs = L(k);
+  push(k, cs, container(k, v));
+  set(k, pod, "containers", cs);
+  Value *vols = L(k), *tv = val_get(v->td->attrs, "volumes");
+  for (int i = 0; tv && tv->kind == V_LIST && i < tv->list.n; i++) {
+    Value *vol = M(k);
+    set(k, vol, "name", val_get(tv->list.items[i], "name"));
+    set(k, vol, "emptyDir", tget(k, "deployment.tmp", V_MAP, false));
+    push(k, vols, vol);
+  }
+  if (vols->list.n)
+    set(k, pod, "volumes", vols);
+
+  Value *tmd = M(k), *ann = M(k);
+  set(k, tmd, "labels", v->labels);
+  set(k, ann, tstr(k, "deployment.config_hash_annotation"), S(k, config_hash(k, v)));
+  set(k, tmd, "annotations", ann);
+  Value *tmpl = M(k);
+  set(k, tmpl, "metadata", tmd);
+  set(k, tmpl, "spec", pod);
+  set(k, spec, "template", tmpl);
+  set(k, o, "spec", spec);
+  return o;
+}
+
+static Value *service(K *k, const Svc *v) {
+  Value *ann = M(k);
+  Resource *tg = find(k, "target_group", v->s->key);
+  if (tg) {
+    /* the AWS Load Balancer Controller reads target-group settings from
+     * the Service; they mirror the plan's target group */
+    Value *hc = val_get(tg->attrs, "health_check");
+    static const char *const hcmap[][2] = {
+        {"path", "healthcheck-path"},
+        {"interval", "healthcheck-interval-seconds"},
+        {"timeout", "healthcheck-timeout-seconds"},
+        {"healthy_threshold", "healthy-threshold-count"},
+        {"unhealthy_threshold", "unhealthy-threshold-count"},
+        {"matcher", "success-codes"},
+    };
+    for (size_t i = 0; i < sizeof hcmap / sizeof hcmap[0]; i++) {
+      Value *x = val_get(hc, hcmap[i][0]);
+      if (x && (x->kind == V_STR || x->kind == V_INT))
+        set(k, ann, fmt(k, "alb.ingress.kubernetes.io/%s", hcmap[i][1]),
+            x->kind == V_STR ? S(k, x->s) : S(k, fmt(k, "%lld", x->i)));
+    }
+    long long dd = aint(tg->attrs, "deregistration_delay", -1);
+    if (dd >= 0)
+      set(k, ann, "alb.ingress.kubernetes.io/target-group-attributes",
+          S(k, fmt(k, "deregistration_delay.timeout_seconds=%lld", dd)));
+  }
+  Value *o = object(k, "v1", "Service", metadata(k, v->name, v->labels, ann));
+  Value *spec = M(k);
+  set(k, spec, "type", S(k, "ClusterIP"));
+  set(k, spec, "selector", v->sel);
+  Value *ports = L(k), *port = M(k);
+  set(k, port, "name", S(k, "http"));
+  set(k, port, "port", I(k, v->port));
+  set(k, port, "targetPort", S(k, "http"));
+  set(k, port, "protocol", S(k, "TCP"));
+  push(k, ports, port);
+  set(k, spec, "ports", ports);
+  set(k, o, "spec", spec);
+  return o;
+}
+
+static Value *pdb(K *k, const Svc *v) {
+  Value *o = object(k, "policy/v1", "PodDisruptionBudget", metadata(k, v->name, v->labels, NULL));
+  Value *spec = M(k);
+  merge_into(k, spec, tget(k, "pdb", V_MAP, false));
+  set(k, spec, "selector", match_labels(k, v->sel));
+  set(k, o, "spec", spec);
+  return o;
+}
+
+static Value *hpa(K *k, const Svc *v) {
+  Resource **rs;
+  Resource *target = find(k, "autoscaling_target", v->s->key), *policy = NULL;
+  if (!target)
+    return NULL;
+  int n = plan_of_kind(k->p, "autoscaling_policy", &rs);
+  for (int i = 0; i < n; i++)
+    if (str_eq(ref_res(val_get(rs[i]->attrs, "target")), target->id))
+      policy = rs[i];
+  Value *o = object(k, "autoscaling/v2", "HorizontalPodAutoscaler", metadata(k, v->name, v->labels, NULL));
+  Value *spec = M(k), *ref = M(k);
+  set(k, ref, "apiVersion", S(k, "apps/v1"));
+  set(k, ref, "kind", S(k, "Deployment"));
+  set(k, ref, "name", S(k, v->name));
+  set(k, spec, "scaleTargetRef", ref);
+  set(k, spec, "minReplicas", I(k, aint(target->attrs, "min_capacity", 1)));
+  set(k, spec, "maxReplicas", I(k, aint(target->attrs, "max_capacity", 1)));
+  if (policy) {
+    Value *metrics = L(k), *metric = M(k), *res = M(k), *tgt = M(k);
+    set(k, tgt, "type", S(k, "Utilization"));
+    set(k, tgt, "averageUtilization", I(k, aint(policy->attrs, "target_value", 70)));
+    set(k, res, "name", S(k, "cpu"));
+    set(k, res, "target", tgt);
+    set(k, metric, "type", S(k, "Resource"));
+    set(k, metric, "resource", res);
+    push(k, metrics, metric);
+    set(k, spec, "metrics", metrics);
+  }
+  Value *behavior = tget(k, "hpa.behavior", V_MAP, true);
+  long long cool = policy ? aint(policy->attrs, "scale_in_cooldown", -1) : -1;
+  if (cool >= 0) {
+    if (!behavior)
+      behavior = M(k);
+    Value *down = val_get(behavior, "scaleDown");
+    if (!down || down->kind != V_MAP) {
+      down = M(k);
+      set(k, behavior, "scaleDown", down);
+    }
+    Value *merged = M(k);
+    set(k, merged, "stabilizationWindowSeconds", I(k, cool));
+    merge_into(k, merged, down);
+    set(k, merged, "stabilizationWindowSeconds", I(k, cool));
+    set(k, behavior, "scaleDown", merged);
+  }
+  set(k, spec, "behavior", behavior);
+  set(k, o, "spec", spec);
+  return o;
+}
+
+/* One NetworkPolicy peer list for a security-group rule's other side. */
+static Value *peers_for(K *k, const Svc *v, const Value *rule) {
+  Value *out = L(k);
+  const char *cidr = literal(k, val_get(rule, "cidr_block"));
+  if (cidr) {
+    Value *p = M(k), *ib = M(k);
+    set(k, ib, "cidr", S(k, cidr));
+    set(k, p, "ipBlock", ib);
+    push(k, out, p);
+    return out;
+  }
+  const char *sg = ref_res(val_get(rule, "peer_security_group"));
+  Peer *pe = peer_of(k, sg);
+  if (!pe) {
+    problem(k, v->s->at->pos, "services.%s: no Kubernetes peer for security group %s", v->s->key, sg ? sg : "(none)");
+    return NULL;
+  }
+  if (pe->kind == PEER_SERVICE) {
+    Value *p = M(k);
+    set(k, p, "podSelector", match_labels(k, selector(k, pe->service)));
+    use_service(k, v->i);
+    push(k, out, p);
+    return out;
+  }
+  if (pe->kind == PEER_LB) {
+    Value *p = M(k), *nsl = M(k);
+    set(k, nsl, "kubernetes.io/metadata.name", tget(k, "network_policy.ingress_controller_namespace", V_STR, false));
+    set(k, p, "namespaceSelector", match_labels(k, nsl));
+    push(k, out, p);
+  }
+  for (int i = 0; pe->cidrs && i < pe->cidrs->list.n; i++) {
+    Value *p = M(k), *ib = M(k);
+    set(k, ib, "cidr", pe->cidrs->list.items[i]);
+    set(k, p, "ipBlock", ib);
+    push(k, out, p);
+  }
+  return out;
+}
+
+static Value *rule_ports(K *k, const Value *rule) {
+  const char *proto = literal(k, val_get(rule, "protocol"));
+  if (!proto || !strcmp(proto, "-1"))
+    return NULL;
+  Value *ports = L(k), *p = M(k);
+  char *up = arena_strdup(k->a, proto);
+  for (char *q = up; *q; q++)
+    *q = (char)toupper((unsigned char)*q);
+  set(k, p, "protocol", S(k, up));
+  long long from = aint(rule, "from_port", 0), to = aint(rule, "to_port", from);
+  set(k, p, "port", I(k, from));
+  if (to > from)
+    set(k, p, "endPort", I(k, to));
+  push(k, ports, p);
+  return ports;
+}
+
+static Value *network_policy(K *k, const Svc *v) {
+  Value *o = object(k, "networking.k8s.io/v1", "NetworkPolicy", metadata(k, v->name, v->labels, NULL));
+  Value *spec = M(k), *types = L(k), *ingress = L(k), *egress = L(k);
+  set(k, spec, "podSelector", match_labels(k, v->sel));
+  push(k, types, S(k, "Ingress"));
+  push(k, types, S(k, "Egress"));
+  set(k, spec, "policyTypes", types);
+  Value *dns = tget(k, "network_policy.dns", V_MAP, true);
+  if (dns)
+    push(k, egress, dns);
+  const char *own = ref_res(first(val_get(v->es->attrs, "security_groups")));
+  Resource **rs;
+  int n = plan_of_kind(k->p, "security_group_rule", &rs);
+  for (int i = 0; own && i < n; i++) {
+    Value *at = rs[i]->attrs;
+    if (!str_eq(ref_res(val_get(at, "security_group")), own))
+      continue;
+    bool out = str_eq(literal(k, val_get(at, "direction")), "egress");
+    Value *peers = peers_for(k, v, at);
+    if (!peers)
+      continue;
+    Value *r = M(k);
+    set(k, r, out ? "to" : "from", peers);
+    set(k, r, "ports", rule_ports(k, at));
+    push(k, out ? egress : ingress, r);
+  }
+  set(k, spec, "ingress", ingress);
+  set(k, spec, "egress", egress);
+  set(k, o, "spec", spec);
+  return o;
+}
+
+static void emit_service(K *k, int i, Output *out, Value *files) {
+  Svc v = {.i = i, .s = &k->m->services[i], .name = k->svc[i]};
+  Pos at = v.s->at->pos;
+  v.td = need(k, "task_definition", v.s->key, at);
+  v.es = need(k, "ecs_service", v.s->key, at);
+  if (!v.td || !v.es)
+    return;
+  v.ct = first(val_get(v.td->attrs, "containers"));
+  if (!v.ct)
+    v.ct = M(k);
+  v.port = (int)container_port(v.td);
+  v.labels = service_labels(k, i);
+  v.sel = selector(k, i);
+  Value *env = val_get(v.ct, "environment");
+  if (env && env->kind == V_LIST && env->list.n) {
+    v.env = M(k);
+    v.env->quoted = true;
+    for (int j = 0; j < env->list.n; j++)
+      set(k, v.env, nz(literal(k, val_get(env->list.items[j], "name")), ""),
+          S(k, nz(literal(k, val_get(env->list.items[j], "value")), "")));
+  }
+  v.endpoints = endpoint_data(k, &v);
+  v.secrets = val_get(v.ct, "secrets");
+  if (!v.secrets || v.secrets->kind != V_LIST)
+    v.secrets = L(k);
+
+  Value *docs = L(k);
+  push(k, docs, service_account(k, &v));
+  if (v.endpoints)
+    push(k, docs, config_map(k, &v, "endpoints", v.endpoints));
+  if (v.env)
+    push(k, docs, config_map(k, &v, "env", v.env));
+  if (v.secrets->list.n)
+    push(k, docs, external_secret(k, &v));
+  push(k, docs, deployment(k, &v));
+  push(k, docs, service(k, &v));
+  push(k, docs, pdb(k, &v));
+  push(k, docs, hpa(k, &v));
+  push(k, docs, network_policy(k, &v));
+  if (k->failed)
+    return;
+  const char *path = fmt(k, "service-%s.yaml", v.name);
+  add_file(k, out, path, docs);
+  push(k, files, S(k, path));
+}
+
+/* ---- shared objects ---- */
+
+static Value *namespace_obj(K *k) {
+  Value *labels = common_labels(k);
+  merge_into(k, labels, tget(k, "namespace.labels", V_MAP, true));
+  Value *md = M(k);
+  set(k, md, "name", S(k, k->ns));
+  set(k, md, "labels", labels);
+  return object(k, "v1", "Namespace", md);
+}
+
+static Value *default_deny(K *k) {
+  Value *o = object(k, "networking.k8s.io/v1", "NetworkPolicy", metadata(k, "default-deny", common_labels(k), NULL));
+  Value *spec = M(k), *types = L(k);
+  set(k, spec, "podSelector", M(k));
+  push(k, types, S(k, "Ingress"));
+  push(k, types, S(k, "Egress"));
+  set(k, spec, "policyTypes", types);
+  set(k, o, "spec", spec);
+  return o;
+}
+
+static int by_priority(const void *x, const void *y) {
+  const Resource *a = *(Resource *const *)x, *b = *(Resource *const *)y;
+  long long pa = aint(a->attrs, "priority", 0), pb = aint(b->attrs, "priority", 0);
+  return pa < pb ? -1 : pa > pb ? 1 : strcmp(a->id, b->id);
+}
+
+static const char *join(K *k, const Value *list, const char *sep) {
+  Buf b;
+  buf_init(&b);
+  for (int i = 0; i < list->list.n; i++)
+    buf_printf(&b, "%s%s", i ? sep : "", list->list.items[i]->s);
+  return buf_finish(&b, k->a);
+}
+
+static void push_unique(K *k, Value *list, const char *s) {
+  for (int i = 0; i < list->list.n; i++)
+    if (!strcmp(list->list.items[i]->s, s))
+      return;
+  push(k, list, S(k, s));
+}
+
+/* The Ingress for the AWS Load Balancer Controller: the plan's listeners
+ * and listener rules, with the routes ordered as the ALB evaluates them. */
+static Value *ingress(K *k) {
+  Resource **rules, **lbs, **listeners;
+  int nrules = plan_of_kind(k->p, "listener_rule", &rules);
+  int nlb = plan_of_kind(k->p, "load_balancer", &lbs);
+  if (!nrules || !nlb)
+    return NULL;
+  Resource *lb = lbs[0];
+  Value *ann = M(k);
+  merge_into(k, ann, tget(k, "ingress.annotations", V_MAP, true));
+  Value *internal = val_get(lb->attrs, "internal");
+  set(k, ann, "alb.ingress.kubernetes.io/scheme", S(k, internal && internal->kind == V_BOOL && internal->b ? "internal" : "internet-facing"));
+
+  int nl = plan_of_kind(k->p, "listener", &listeners);
+  json_t *ports = json_array();
+  Value *certs = L(k);
+  const char *ssl_policy = NULL, *redirect = NULL;
+  bool every_http_redirects = true;
+  int nhttp = 0;
+  for (int i = 0; i < nl; i++) {
+    const Value *at = listeners[i]->attrs;
+    const char *proto = nz(literal(k, val_get(at, "protocol")), "HTTP");
+    json_t *o = json_object();
+    json_object_set_new(o, proto, json_integer(aint(at, "port", 80)));
+    json_array_append_new(ports, o);
+    const char *cert = literal(k, val_get(at, "certificate_arn"));
+    if (cert)
+      push_unique(k, certs, cert);
+    if (!ssl_policy)
+      ssl_policy = literal(k, val_get(at, "ssl_policy"));
+    if (!strcmp(proto, "HTTP")) {
+      nhttp++;
+      Value *act = val_get(at, "default_action");
+      const char *to = str_eq(literal(k, val_get(act, "type")), "redirect") &&
+                               str_eq(literal(k, val_get(act, "protocol")), "HTTPS")
+                           ? literal(k, val_get(act, "port"))
+                           : NULL;
+      if (!to || (redirect && strcmp(redirect, to)))
+        every_http_redirects = false;
+      else
+        redirect = to;
+    }
+  }
+  char *lp = json_dumps(ports, JSON_COMPACT);
+  json_decref(ports);
+  set(k, ann, "alb.ingress.kubernetes.io/listen-ports", S(k, lp ? lp : "[]"));
+  free(lp);
+  if (certs->list.n)
+    set(k, ann, "alb.ingress.kubernetes.io/certificate-arn", S(k, join(k, certs, ",")));
+  if (ssl_policy)
+    set(k, ann, "alb.ingress.kubernetes.io/ssl-policy", S(k, ssl_policy));
+  if (nhttp && every_http_redirects && redirect)
+    set(k, ann, "alb.ingress.kubernetes.io/ssl-redirect", S(k, redirect));
+
+  Peer *pe = peer_of(k, ref_res(first(val_get(lb->attrs, "security_groups"))));
+  Resource **sgr;
+  int nsgr = plan_of_kind(k->p, "security_group_rule", &sgr);
+  Value *cidrs = L(k);
+  for (int i = 0; pe && i < nsgr; i++) {
+    const Value *at = sgr[i]->attrs;
+    const char *cidr = literal(k, val_get(at, "cidr_block"));
+    if (cidr && str_eq(ref_res(val_get(at, "security_group")), pe->sg) &&
+        str_eq(literal(k, val_get(at, "direction")), "ingress"))
+      push_unique(k, cidrs, cidr);
+  }
+  if (cidrs->list.n)
+    set(k, ann, "alb.ingress.kubernetes.io/inbound-cidrs", S(k, join(k, cidrs, ",")));
+
+  Value *attrs = L(k);
+  Value *dp = val_get(lb->attrs, "deletion_protection");
+  if (dp && dp->kind == V_BOOL)
+    push(k, attrs, S(k, fmt(k, "deletion_protection.enabled=%s", dp->b ? "true" : "false")));
+  long long idle = aint(lb->attrs, "idle_timeout", -1);
+  if (idle >= 0)
+    push(k, attrs, S(k, fmt(k, "idle_timeout.timeout_seconds=%lld", idle)));
+  Value *dih = val_get(lb->attrs, "drop_invalid_header_fields");
+  if (dih && dih->kind == V_BOOL)
+    push(k, attrs, S(k, fmt(k, "routing.http.drop_invalid_header_fields.enabled=%s", dih->b ? "true" : "false")));
+  if (attrs->list.n)
+    set(k, ann, "alb.ingress.kubernetes.io/load-balancer-attributes", S(k, join(k, attrs, ",")));
+  Value *tags = L(k);
+  for (int i = 0; i < k->m->ntags; i++) {
+    const KV *t = &k->m->tags[i];
+    if (strpbrk(t->key, ",=") || strchr(t->value, ','))
+      diag_add(k->d, SEV_WARNING, NULL, t->at->pos, fmt(k, "tags.%s", t->key),
+               "the Kubernetes Ingress cannot carry a tag with ',' or '=' in its key or ',' in its value; left out");
+    else
+      push(k, tags, S(k, fmt(k, "%s=%s", t->key, t->value)));
+  }
+  if (tags->list.n)
+    set(k, ann, "alb.ingress.kubernetes.io/tags", S(k, join(k, tags, ",")));
+
+  qsort(rules, (size_t)nrules, sizeof *rules, by_priority);
+  Value *paths = L(k), *seen = L(k);
+  for (int i = 0; i < nrules; i++) {
+    const char *tg = ref_res(val_get(rules[i]->attrs, "target_group"));
+    Resource *tgr = tg ? plan_find(k->p, tg) : NULL;
+    int si = tgr ? (int)(model_service(k->m, tgr->key) - k->m->services) : -1;
+    if (!tgr || !model_service(k->m, tgr->key)) {
+      problem(k, rules[i]->origin, "listener rule %s routes to no service", rules[i]->id);
+      continue;
+    }
+    Value *pats = val_get(rules[i]->attrs, "path_patterns");
+    for (int j = 0; pats && pats->kind == V_LIST && j < pats->list.n; j++) {
+      const char *pat = literal(k, pats->list.items[j]);
+      if (!pat)
+        continue;
+      /* "/users" and "/users/<star>" are both the Prefix "/users"; "/<star>" is "/" */
+      size_t n = strlen(pat);
+      const char *prefix = n >= 2 && !strcmp(pat + n - 2, "/*") ? arena_strndup(k->a, pat, n - 2) : pat;
+      if (!*prefix)
+        prefix = "/";
+      bool dup = false;
+      for (int x = 0; x < seen->list.n; x++)
+        dup |= !strcmp(seen->list.items[x]->s, prefix);
+      if (dup)
+        continue;
+      push(k, seen, S(k, prefix));
+      Value *p = M(k), *be = M(k), *svc = M(k), *port = M(k);
+      set(k, port, "number", I(k, k->m->services[si].port));
+      set(k, svc, "name", S(k, k->svc[si]));
+      set(k, svc, "port", port);
+      set(k, be, "service", svc);
+      set(k, p, "path", S(k, prefix));
+      set(k, p, "pathType", S(k, "Prefix"));
+      set(k, p, "backend", be);
+      push(k, paths, p);
+    }
+  }
+  Value *o = object(k, "networking.k8s.io/v1", "Ingress",
+                    metadata(k, name_fit(k->a, k->m->name, 63, NAME_DNS), common_labels(k), ann));
+  Value *spec = M(k), *rl = L(k), *rule = M(k), *http = M(k);
+  set(k, spec, "ingressClassName", tget(k, "ingress.className", V_STR, false));
+  set(k, http, "paths", paths);
+  set(k, rule, "http", http);
+  push(k, rl, rule);
+  set(k, spec, "rules", rl);
+  set(k, o, "spec", spec);
+  return o;
+}
+
+bool k8s_emit(Arena *a, Diags *d, const Plan *p, Output *out) {
+  K k = {.a = a, .d = d, .p = p, .m = p->m};
+  if (!tmpl_get(a, d, TMPL))
+    return false;
+  const Model *m = p->m;
+  k.ns = str_eq(m->env, "base") ? name_fit(a, m->name, 63, NAME_DNS)
+                                : name_fit(a, arena_printf(a, "%s-%s", m->name, m->env), 63, NAME_DNS);
+  set_var(&k, "name", m->name);
+  set_var(&k, "env", m->env);
+  set_var(&k, "namespace", k.ns);
+  set_var(&k, "service", NULL);
+  k.svc = arena_alloc(a, sizeof(char *) * (size_t)(m->nservices + 1));
+  for (int i = 0; i < m->nservices; i++) {
+    k.svc[i] = name_fit(a, m->services[i].key, 63, NAME_DNS);
+    for (int j = 0; j < i; j++)
+      if (!strcmp(k.svc[i], k.svc[j]))
+        problem(&k, m->services[i].at->pos, "services %s and %s both become the Kubernetes name %s",
+             m->services[j].key, m->services[i].key, k.svc[i]);
+  }
+  if (k.failed)
+    return false;
+  index_peers(&k);
+
+  Value *files = L(&k);
+  Value *shared = L(&k);
+  push(&k, shared, namespace_obj(&k));
+  push(&k, shared, default_deny(&k));
+  push(&k, shared, ingress(&k));
+  if (k.failed)
+    return false;
+  add_file(&k, out, "shared.yaml", shared);
+  push(&k, files, S(&k, "shared.yaml"));
+  for (int i = 0; i < m->nservices; i++)
+    emit_service(&k, i, out, files);
+  if (k.failed)
+    return false;
+
+  Value *kust = M(&k);
+  set(&k, kust, "apiVersion", S(&k, "kustomize.config.k8s.io/v1beta1"));
+  set(&k, kust, "kind", S(&k, "Kustomization"));
+  set(&k, kust, "resources", files);
+  Value *docs = L(&k);
+  push(&k, docs, kust);
+  add_file(&k, out, "kustomization.yaml", docs);
+  return !k.failed;
+}
