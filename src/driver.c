@@ -108,21 +108,6 @@ int run_build(const Options *o) {
   return finish(a, &d, EXIT_OK);
 }
 
-int run_check(const Options *o) {
-  Arena *a = arena_new();
-  Diags d;
-  diag_init(&d, a);
-  Options all = *o;
-  all.all_envs = o->env == NULL;
-  for (int s = 0; s < o->nspecs; s++) {
-    const char **envs;
-    int nenvs = env_list(a, &d, o->specs[s], &all, &envs);
-    for (int e = 0; e < nenvs; e++)
-      compile_spec(a, &d, o->specs[s], envs[e]);
-  }
-  return finish(a, &d, d.errors ? EXIT_INVALID : EXIT_OK);
-}
-
 int run_plan(const Options *o) {
   Arena *a = arena_new();
   Diags d;

@@ -30,8 +30,12 @@ static const Command commands[] = {
      "--target --env --all-envs -o"},
     {"check", run_check,
      "usage: infrac check [--env E] [--format text|json|sarif] [--strict] SPEC...\n"
-     "Validates the spec; without --env, the base spec and every environment.\n",
-     "--env --format --strict"},
+     "       infrac check --explain RULE-ID\n"
+     "Validates the spec and runs the check rules; without --env, the base spec\n"
+     "and every environment. Exit 1 on a finding of severity error (or warning\n"
+     "with --strict), 2 on an invalid spec. --explain says why a rule matters,\n"
+     "how to fix it and how to skip it (docs/checks.md lists every rule).\n",
+     "--env --format --strict --explain"},
     {"plan", run_plan,
      "usage: infrac plan [--env E] [--format text|json] SPEC\n"
      "Prints the target-neutral plan: every resource with its stable identity.\n",
