@@ -13,7 +13,10 @@ import os
 import sys
 import unittest
 
-import yaml
+try:
+    import yaml
+except ImportError:
+    sys.exit("yaml11.py: PyYAML is missing (apt-get install python3-yaml)")
 
 
 def same(a, b):
