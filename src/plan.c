@@ -680,10 +680,10 @@ static const char *secret_base(P *c, const char *arn) {
 
 static void plan_exec_role(P *c, SvcRefs *sr, Resource **log_groups) {
   Model *m = c->m;
-  sr->exec_role = add(c, "iam_role", "task_execution", name_fit(c->a, fmt(c, "%s-task-execution", c->N), 64, 0),
+  sr->exec_role = add(c, "iam_role", "execution", name_fit(c->a, fmt(c, "%s-task-execution", c->N), 64, 0),
                       val_get(m->root, "services"), -1);
   set(c, sr->exec_role, "assume_role_policy", ecs_trust(c));
-  Resource *pol = add(c, "iam_role_policy", "task_execution", "task-execution", val_get(m->root, "services"), -1);
+  Resource *pol = add(c, "iam_role_policy", "execution", "task-execution", val_get(m->root, "services"), -1);
   pol->taggable = false;
   set(c, pol, "role", R(c, sr->exec_role, "name"));
   Value *d = doc(c);

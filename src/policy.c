@@ -50,7 +50,7 @@ int pol_roles(Arena *a, const Plan *p, PolRole **out) {
              arena_printf(a, "cross_%s", m->roles[i].key));
   for (int i = 0; i < m->nservices; i++)
     add_role(a, p, &v, "services", m->services[i].key, arena_printf(a, "task_%s", m->services[i].key));
-  add_role(a, p, &v, NULL, "task_execution", "task_execution");
+  add_role(a, p, &v, NULL, "task_execution", "execution");
   add_role(a, p, &v, NULL, "flow_logs", "flow_logs");
   PolRole *list = arena_alloc(a, sizeof(PolRole) * (size_t)(v.len + 1));
   for (int i = 0; i < v.len; i++)
