@@ -524,11 +524,12 @@ static Value *endpoint_data(K *k, const Svc *v) {
       if (arn)
         set(k, add, fmt(k, "TABLE_%s_ARN", up), S(k, arn));
     } else {
-      int j = (int)(model_service(k->m, ac->target) - k->m->services);
+      Service *peer = model_service(k->m, ac->target);
       Resource *es = need(k, "ecs_service", ac->target, ac->at->pos);
       long long port = container_port(find(k, "task_definition", ac->target));
-      if (!es)
+      if (!es || !peer)
         continue;
+      int j = (int)(peer - k->m->services);
       set(k, add, fmt(k, "SERVICE_%s_HOST", up), S(k, k->svc[j]));
       set(k, add, fmt(k, "SERVICE_%s_PORT", up), S(k, fmt(k, "%lld", port)));
       set(k, add, fmt(k, "SERVICE_%s_URL", up), S(k, fmt(k, "http://%s:%lld", k->svc[j], port)));
@@ -1144,11 +1145,12 @@ static Value *ingress(K *k) {
   for (int i = 0; i < nrules; i++) {
     const char *tg = ref_res(val_get(rules[i]->attrs, "target_group"));
     Resource *tgr = tg ? plan_find(k->p, tg) : NULL;
-    int si = tgr ? (int)(model_service(k->m, tgr->key) - k->m->services) : -1;
-    if (!tgr || !model_service(k->m, tgr->key)) {
+    Service *target = tgr ? model_service(k->m, tgr->key) : NULL;
+    if (!target) {
       problem(k, rules[i]->origin, "listener rule %s routes to no service", rules[i]->id);
       continue;
     }
+    int si = (int)(target - k->m->services);
     Value *pats = val_get(rules[i]->attrs, "path_patterns");
     for (int j = 0; pats && pats->kind == V_LIST && j < pats->list.n; j++) {
       const char *pat = literal(k, pats->list.items[j]);
