@@ -136,7 +136,7 @@ static Value *tget(K *k, const char *path, int want, bool optional) {
   }
   if (want >= 0 && v->kind != (VKind)want) {
     problem(k, v->pos, "template %s: '%s' must be a %s, found a %s", TMPL, path,
-         val_kind_name((VKind)want), val_kind_name(v->kind));
+            val_kind_name((VKind)want), val_kind_name(v->kind));
     return NULL;
   }
   Value *x = tmpl_expand(k->a, v, k->vars, k->nvars);
@@ -537,7 +537,7 @@ static Value *endpoint_data(K *k, const Svc *v) {
     for (int x = 0; x < add->map.n; x++) {
       if (val_get(d, add->map.entries[x].key))
         problem(k, ac->at->pos, "services.%s: two entries of access both give the variable %s", s->key,
-             add->map.entries[x].key);
+                add->map.entries[x].key);
       set(k, d, add->map.entries[x].key, add->map.entries[x].val);
     }
   }
