@@ -1032,6 +1032,12 @@ static int by_priority(const void *x, const void *y) {
   return pa < pb ? -1 : pa > pb ? 1 : strcmp(a->id, b->id);
 }
 
+static int by_port(const void *x, const void *y) {
+  const Resource *a = *(Resource *const *)x, *b = *(Resource *const *)y;
+  long long pa = aint(a->attrs, "port", 0), pb = aint(b->attrs, "port", 0);
+  return pa < pb ? -1 : pa > pb ? 1 : strcmp(a->id, b->id);
+}
+
 static const char *join(K *k, const Value *list, const char *sep) {
   Buf b;
   buf_init(&b);
@@ -1061,7 +1067,9 @@ static Value *ingress(K *k) {
   Value *internal = val_get(lb->attrs, "internal");
   set(k, ann, "alb.ingress.kubernetes.io/scheme", S(k, internal && internal->kind == V_BOOL && internal->b ? "internal" : "internet-facing"));
 
+  /* listeners by port, so the annotations never depend on list order */
   int nl = plan_of_kind(k->p, "listener", &listeners);
+  qsort(listeners, (size_t)nl, sizeof *listeners, by_port);
   json_t *ports = json_array();
   Value *certs = L(k);
   const char *ssl_policy = NULL, *redirect = NULL;
