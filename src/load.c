@@ -464,7 +464,8 @@ static char *child_path(Arena *a, const char *parent, const char *key) {
 static Value *from_json(Arena *a, Diags *d, const char *file, json_t *j, const char *path,
                         int depth, bool *failed, JScan *sc) {
   Pos pos = js_pos(sc, file, path);
-  if (depth > LOAD_MAX_DEPTH) {
+  /* the same count as YAML's: at most LOAD_MAX_DEPTH nested collections */
+  if (depth >= LOAD_MAX_DEPTH && (json_is_object(j) || json_is_array(j))) {
     if (!*failed)
       diag_error(d, pos, arena_printf(a, "%.40s...", path), "nesting deeper than %d levels",
                  LOAD_MAX_DEPTH);

@@ -40,9 +40,14 @@ const char *name_fit(Arena *a, const char *full, int limit, unsigned flags) {
     return s;
   char h[7];
   name_hash(full, h);
-  size_t keep = (size_t)limit - 7;
+  /* Room for "<prefix>-<hash>"; a prefix that would be empty or end in a
+   * separator is trimmed, and a limit too small for any prefix gets the
+   * hash alone. */
+  size_t keep = limit > 7 ? (size_t)limit - 7 : 0;
   while (keep && !isalnum((unsigned char)s[keep - 1]))
     keep--;
+  if (!keep)
+    return arena_printf(a, "%.*s", limit > 0 ? (limit < 6 ? limit : 6) : 0, h);
   return arena_printf(a, "%.*s-%s", (int)keep, s, h);
 }
 

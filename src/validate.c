@@ -318,27 +318,29 @@ static const char *account_str(V *v, Value *map, const char *key, const char *pa
 }
 
 /* Walk every string in the tree for plaintext credentials. */
-static void scan_secrets(V *v, const Value *x, const char *key, const char *path, int depth) {
+static void scan_secrets(V *v, const char *const *words, const Value *x, const char *key, const char *path,
+                         int depth) {
   if (!x || depth > 64)
     return;
   if (x->kind == V_STR) {
-    const char *kind = secret_kind(key, x->s);
+    const char *kind = secret_kind_with(key, x->s, words);
     if (kind)
       diag_redact(v->d, x->pos);
-    if (kind)
-      err(v, x, path, "this value looks like %s; never write credentials in a spec: store it in "
-                      "Secrets Manager and reference its ARN under a service's 'secrets'", kind);
+    if (kind)   /* rule INF-SEC-001 of infrac check (templates/checks/rules.yaml) */
+      diag_add(v->d, SEV_ERROR, "INF-SEC-001", x->pos, path,
+               "this value looks like %s; never write credentials in a spec: store it in "
+               "Secrets Manager and reference its ARN under a service's 'secrets'", kind);
   } else if (x->kind == V_MAP) {
     for (int i = 0; i < x->map.n; i++) {
       const MapEntry *e = &x->map.entries[i];
       /* secrets: values are references by construction */
       if (!strcmp(e->key, "secrets") && e->val->kind == V_MAP)
         continue;
-      scan_secrets(v, e->val, e->key, join(v, path, e->key), depth + 1);
+      scan_secrets(v, words, e->val, e->key, join(v, path, e->key), depth + 1);
     }
   } else if (x->kind == V_LIST) {
     for (int i = 0; i < x->list.n; i++)
-      scan_secrets(v, x->list.items[i], key, arena_printf(v->a, "%s[%d]", path, i), depth + 1);
+      scan_secrets(v, words, x->list.items[i], key, arena_printf(v->a, "%s[%d]", path, i), depth + 1);
   }
 }
 
@@ -403,9 +405,10 @@ static void check_azs(V *v, Network *n, Value *azs, const char *path) {
       size_t sl = strlen(s);
       const char *other = sl > 1 && islower((unsigned char)s[sl - 1])
                               ? arena_strndup(v->a, s, sl - 1) : NULL;
-      if (other && region_ok(other))
-        err(v, x, ipath, "AZ '%s' is in region %s, not %s: every AZ of the list must be in the spec's region",
-            s, other, region);
+      if (other && region_ok(other))   /* rule INF-AVAIL-006 of infrac check */
+        diag_add(v->d, SEV_ERROR, "INF-AVAIL-006", x->pos, ipath,
+                 "AZ '%s' is in region %s, not %s: every AZ of the list must be in the spec's region", s,
+                 other, region);
       else
         err(v, x, ipath, "AZ '%s' is not in region %s", s, region);
       continue;
@@ -709,6 +712,11 @@ static bool acm_arn(const char *s) {
   return str_starts(q + 13, "certificate/") && strlen(q + 13) > 12;
 }
 
+static int cmp_listener(const void *x, const void *y) {
+  const Listener *a = x, *b = y;
+  return (a->port > b->port) - (a->port < b->port);
+}
+
 static LoadBalancer *check_lb(V *v, Value *x) {
   const char *path = "load_balancer";
   if (x && x->kind == V_NULL)
@@ -820,6 +828,10 @@ static LoadBalancer *check_lb(V *v, Value *x) {
     lb->allowed_cidrs[0] = "0.0.0.0/0";
     lb->nallowed = 1;
   }
+  /* A listener's identity is its port: sorted by it, the order they are
+   * written in never reaches the plan. */
+  if (lb->nlisteners > 1)
+    qsort(lb->listeners, (size_t)lb->nlisteners, sizeof(Listener), cmp_listener);
   return lb;
 }
 
@@ -1581,7 +1593,7 @@ Model *spec_validate(Arena *a, Diags *d, Value *root, const char *file, const ch
   m->file = file;
   m->env = env ? env : "base";
   known_keys(v, root, "", top_keys);
-  scan_secrets(v, root, NULL, "", 0);
+  scan_secrets(v, secret_words(a, d), root, NULL, "", 0);
 
   Value *ver = val_get(root, "infrac");
   if (!ver)
