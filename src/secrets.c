@@ -10,6 +10,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "tmpl.h"
+
 static int run_of(const char *s, const char *alphabet) {
   int n = 0;
   while (s[n] && strchr(alphabet, s[n]))
@@ -47,10 +49,13 @@ double secret_entropy(const char *s) {
   return h;
 }
 
-bool secret_key_name(const char *key) {
-  static const char *words[] = {"password", "passwd", "pwd", "secret", "token",
-                                "apikey", "api_key", "api-key", "private_key",
-                                "access_key", "credential", "auth"};
+/* The words when no template is at hand; templates/checks/secrets.yaml
+ * holds the list a platform team tunes. */
+static const char *const default_words[] = {"password", "passwd", "pwd", "passphrase", "secret",
+                                            "token", "apikey", "api_key", "api-key", "private_key",
+                                            "access_key", "credential", "auth", NULL};
+
+static bool key_has_word(const char *key, const char *const *words) {
   if (!key)
     return false;
   char low[128];
@@ -58,9 +63,71 @@ bool secret_key_name(const char *key) {
   for (; key[n] && n < sizeof low - 1; n++)
     low[n] = (char)tolower((unsigned char)key[n]);
   low[n] = '\0';
-  for (size_t i = 0; i < sizeof words / sizeof *words; i++)
-    if (strstr(low, words[i]))
+  for (const char *const *w = words ? words : default_words; *w; w++)
+    if (strstr(low, *w))
       return true;
+  return false;
+}
+
+bool secret_key_name(const char *key) { return key_has_word(key, NULL); }
+
+const char *const *secret_words(Arena *a, Diags *d) {
+  Value *list = tmpl_entry(a, d, "checks/secrets.yaml", "key_words");
+  if (!list)
+    return NULL;
+  if (list->kind != V_LIST) {
+    diag_error(d, list->pos, "key_words", "checks/secrets.yaml: key_words is a list of words");
+    return NULL;
+  }
+  const char **words = arena_alloc(a, sizeof(char *) * (size_t)(list->list.n + 1));
+  int n = 0;
+  for (int i = 0; i < list->list.n; i++) {
+    const Value *w = list->list.items[i];
+    if (w->kind != V_STR || !*w->s) {
+      diag_error(d, w->pos, "key_words", "checks/secrets.yaml: a key word is a non-empty string");
+      return NULL;
+    }
+    char *low = arena_strdup(a, w->s);
+    for (char *q = low; *q; q++)
+      *q = (char)tolower((unsigned char)*q);
+    words[n++] = low;
+  }
+  return words;
+}
+
+/* Words and numbers joined by - _ . / (prod/orders/db-credentials,
+ * oauth2-client-credentials): a name, not a random value. */
+static bool is_slug(const char *v) {
+  for (const char *p = v; *p;) {
+    size_t letters = strspn(p, "abcdefghijklmnopqrstuvwxyz");
+    if (!letters)
+      letters = strspn(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZ");
+    size_t digits = strspn(p + letters, "0123456789");
+    if (!letters && !digits)
+      return false;
+    if (letters && digits > 3)
+      return false;
+    p += letters + digits;
+    if (!*p)
+      return true;
+    if (!strchr("-_./", *p) || !p[1])
+      return false;
+    p++;
+  }
+  return false;
+}
+
+/* header.payload.signature, the first two base64url JSON objects. */
+static bool has_jwt(const char *v) {
+  for (const char *p = strstr(v, "eyJ"); p; p = strstr(p + 1, "eyJ")) {
+    size_t a = strspn(p, ALNUM "-_");
+    if (a < 10 || p[a] != '.' || strncmp(p + a + 1, "eyJ", 3))
+      continue;
+    const char *q = p + a + 1;
+    size_t b = strspn(q, ALNUM "-_");
+    if (b >= 10 && q[b] == '.' && strspn(q + b + 1, ALNUM "-_") >= 16)
+      return true;
+  }
   return false;
 }
 
@@ -100,7 +167,9 @@ static bool is_uuid(const char *v) {
   return true;
 }
 
-const char *secret_kind(const char *key, const char *value) {
+const char *secret_kind(const char *key, const char *value) { return secret_kind_with(key, value, NULL); }
+
+const char *secret_kind_with(const char *key, const char *value, const char *const *words) {
   const char *v = value;
   if (strstr(v, "-----BEGIN") && strstr(v, "PRIVATE KEY"))
     return "a private key block";
@@ -116,12 +185,26 @@ const char *secret_kind(const char *key, const char *value) {
       return "a GitHub token";
   if (has_token(v, "github_pat_", ALNUM "_", 40))
     return "a GitHub token";
-  if (has_token(v, "glpat-", ALNUM "-_", 20))
-    return "a GitLab token";
+  static const char *gitlab[] = {"glpat-", "glrt-", "gldt-", "glptt-", "glsoat-"};
+  for (size_t i = 0; i < sizeof gitlab / sizeof *gitlab; i++)
+    if (has_token(v, gitlab[i], ALNUM "-_", 20))
+      return "a GitLab token";
   static const char *sonar[] = {"squ_", "sqp_", "sqa_"};
   for (size_t i = 0; i < sizeof sonar / sizeof *sonar; i++)
     if (has_token(v, sonar[i], HEX, 40))
       return "a SonarQube token";
+  static const char *stripe[] = {"sk_live_", "rk_live_", "sk_test_", "rk_test_"};
+  for (size_t i = 0; i < sizeof stripe / sizeof *stripe; i++)
+    if (has_token(v, stripe[i], ALNUM, 24))
+      return "a Stripe API key";
+  if (has_token(v, "AIza", ALNUM "-_", 35))
+    return "a Google API key";
+  if (has_token(v, "npm_", ALNUM, 36))
+    return "an npm access token";
+  if (has_jwt(v))
+    return "a JSON Web Token";
+  if (strstr(v, "hooks.slack.com/services/T") || strstr(v, "hooks.slack.com/workflows/"))
+    return "a Slack webhook URL";
   if (url_password(v))
     return "a URL with an embedded password";
   if (is_reference(v) || is_uuid(v))
@@ -131,7 +214,7 @@ const char *secret_kind(const char *key, const char *value) {
       strpbrk(v, "0123456789") && strpbrk(v, "abcdefghijklmnopqrstuvwxyz") &&
       strpbrk(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
     return "an AWS secret access key";
-  if (secret_key_name(key) && strlen(v) >= 8 && !strchr(v, ' ')) {
+  if (key_has_word(key, words) && strlen(v) >= 8 && !strchr(v, ' ') && !is_slug(v)) {
     size_t n = strlen(v);
     double h = secret_entropy(v);
     if ((n >= 16 && h >= 3.5) || (n >= 8 && h >= 2.5 && strpbrk(v, "0123456789") &&

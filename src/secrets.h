@@ -8,9 +8,17 @@
 
 #include <stdbool.h>
 
+#include "diag.h"
+
 /* What kind of credential 'value' (written under 'key', may be NULL) looks
  * like, e.g. "an AWS access key ID", or NULL when it looks like none. */
 const char *secret_kind(const char *key, const char *value);
+/* The same, with the key-name words of templates/checks/secrets.yaml
+ * ('words' from secret_words; NULL: the built-in list). */
+const char *secret_kind_with(const char *key, const char *value, const char *const *words);
+/* The key_words of templates/checks/secrets.yaml, lower-case and
+ * NULL-terminated, parsed into 'a'; NULL after reporting a broken template. */
+const char *const *secret_words(Arena *a, Diags *d);
 /* Shannon entropy in bits per character. */
 double secret_entropy(const char *s);
 /* Whether a key name suggests a credential: password, secret, token... */
