@@ -27,6 +27,7 @@ enum { EXIT_OK = 0, EXIT_FINDINGS = 1, EXIT_INVALID = 2 };
 int run_build(const Options *o);
 int run_check(const Options *o);
 int run_plan(const Options *o);
+int run_diff(const Options *o);     /* diff.c */
 int run_policy(const Options *o);   /* policy.c */
 
 #endif

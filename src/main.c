@@ -47,6 +47,14 @@ static const Command commands[] = {
      "principal); for each service its task role; the shared roles. ROLE is a\n"
      "spec key (ecr-push, a service key, task_execution) or a role name.\n",
      "--env"},
+    {"diff", run_diff,
+     "usage: infrac diff [--env E | --all-envs] [--format text|markdown|json] OLD NEW\n"
+     "       infrac diff [--env E | --all-envs] [--format ...] --base GIT-REV SPEC\n"
+     "Compares the plans of two specs, or of SPEC and its version (with its\n"
+     "includes) at GIT-REV: what is added, changed, replaced and destroyed, the\n"
+     "attribute that forces each replacement, data loss, and security-relevant\n"
+     "changes. Exit status 0: no differences, 1: differences, 2: error.\n",
+     "--env --all-envs --format --base"},
     {NULL, NULL, NULL, NULL},
 };
 
