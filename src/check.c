@@ -282,6 +282,38 @@ Pos check_key_pos(const Value *parent, const char *key, const Value *x) {
   return x ? x->pos : parent ? parent->pos : (Pos){0};
 }
 
+static bool same_pos(Pos a, Pos b) {
+  return a.line == b.line && a.col == b.col && str_eq(a.file, b.file) && str_eq(a.path, b.path);
+}
+
+/* The key whose map or list value sits at 'p', searched depth-first. */
+static const MapEntry *key_at(const Value *v, Pos p, int depth) {
+  if (!v || depth > 64)
+    return NULL;
+  if (v->kind == V_MAP) {
+    for (int i = 0; i < v->map.n; i++) {
+      const MapEntry *e = &v->map.entries[i];
+      if ((e->val->kind == V_MAP || e->val->kind == V_LIST) && same_pos(e->val->pos, p))
+        return e;
+      const MapEntry *in = key_at(e->val, p, depth + 1);
+      if (in)
+        return in;
+    }
+  } else if (v->kind == V_LIST) {
+    for (int i = 0; i < v->list.n; i++) {
+      const MapEntry *in = key_at(v->list.items[i], p, depth + 1);
+      if (in)
+        return in;
+    }
+  }
+  return NULL;
+}
+
+Pos check_origin(Check *c, const Resource *r) {
+  const MapEntry *e = key_at(c->m->root, r->origin, 0);
+  return e && e->key_pos.file && e->key_pos.line > 0 ? e->key_pos : r->origin;
+}
+
 const Value *check_at(const Value *at, const char *key) {
   return at && at->kind == V_MAP ? val_get(at, key) : NULL;
 }
@@ -408,7 +440,8 @@ typedef struct SpecEnvs {
 static void flush(Arena *a, Diags *d, CheckRun *r, const SpecEnvs *se, Vec *reported) {
   int n = r->findings.len;
   Finding **v = (Finding **)r->findings.items;
-  qsort(v, (size_t)n, sizeof *v, cmp_finding);
+  if (n > 1)
+    qsort(v, (size_t)n, sizeof *v, cmp_finding);
   for (int i = 0; i < n;) {
     int j = i;
     while (j < n && same_finding(v[i], v[j]))
@@ -742,7 +775,8 @@ int run_check(const Options *o) {
       int n = spec_env_names(a, root, &names);
       se.names = arena_alloc(a, sizeof(char *) * (size_t)(n + 1));
       se.names[0] = "base";
-      memcpy(se.names + 1, names, sizeof(char *) * (size_t)n);
+      if (n)
+        memcpy(se.names + 1, names, sizeof(char *) * (size_t)n);
       se.n = n + 1;
     }
     se.compiled = arena_alloc(a, sizeof(bool) * (size_t)se.n);

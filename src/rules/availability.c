@@ -8,7 +8,6 @@
  * Tasks are assumed spread evenly over the AZs of the service's subnets,
  * as ECS does; with a remainder, the worst case is assumed.
  */
-#include <math.h>
 #include <string.h>
 
 #include "rules.h"
@@ -144,9 +143,16 @@ static void majority(Check *c) {
     const char *where;
     if (!n->az_names)
       where = arena_printf(c->a, "one AZ (of %d)", k);
-    else if (members == 1)
-      where = arena_printf(c->a, "one AZ (%s)", n->az_names[besti]);
-    else {
+    else if (members == 1) {
+      /* which AZ takes the extra task is ECS's choice: name them all */
+      Buf b;
+      buf_init(&b);
+      buf_puts(&b, "one AZ (of ");
+      for (int e = 0; e < k; e++)
+        buf_printf(&b, "%s%s", e ? ", " : "", n->az_names[e]);
+      buf_putc(&b, ')');
+      where = buf_finish(&b, c->a);
+    } else {
       Buf b;
       buf_init(&b);
       buf_printf(&b, "the Local Zone group %s (", dom[besti]);

@@ -58,14 +58,14 @@ static void public_resources(Check *c) {
     if (!strcmp(r->kind, "load_balancer"))
       continue;
     if (is_true(val_get(r->attrs, "assign_public_ip")))
-      check_report(c, "INF-NET-001", r->origin, NULL, "what", r->id, "how", "assign_public_ip is true", NULL);
+      check_report(c, "INF-NET-001", check_origin(c, r), NULL, "what", r->id, "how", "assign_public_ip is true", NULL);
     if (is_true(val_get(r->attrs, "publicly_accessible")))
-      check_report(c, "INF-NET-001", r->origin, NULL, "what", r->id, "how", "publicly_accessible is true",
+      check_report(c, "INF-NET-001", check_origin(c, r), NULL, "what", r->id, "how", "publicly_accessible is true",
                    NULL);
     if (!strcmp(r->kind, "ecs_service") || !strcmp(r->kind, "db_subnet_group")) {
       const char *s = public_subnet(p, val_get(r->attrs, "subnets"));
       if (s)
-        check_report(c, "INF-NET-001", r->origin, NULL, "what", r->id, "how",
+        check_report(c, "INF-NET-001", check_origin(c, r), NULL, "what", r->id, "how",
                      arena_printf(c->a, "it is placed in the public subnet %s", s), NULL);
     }
     if (!strcmp(r->kind, "security_group_rule")) {
@@ -80,7 +80,7 @@ static void public_resources(Check *c) {
       for (int k = 0; k < nlb && sg && sg->kind == V_REF; k++)
         on_lb |= list_has_ref(val_get(lbs[k]->attrs, "security_groups"), sg->ref.res);
       if (!on_lb)
-        check_report(c, "INF-NET-001", r->origin, NULL, "what",
+        check_report(c, "INF-NET-001", check_origin(c, r), NULL, "what",
                      sg && sg->kind == V_REF ? sg->ref.res : r->id, "how",
                      arena_printf(c->a, "%s admits %s", r->id, cidr->s), NULL);
     }
@@ -99,8 +99,12 @@ static void listeners(Check *c) {
     if (strcmp(li->protocol, "HTTP") || li->redirect)
       continue;
     const char *port = arena_printf(c->a, "%d", li->port);
-    if (list && li->at != lb->at)
-      check_report(c, "INF-NET-002", li->at->pos, arena_printf(c->a, "load_balancer.listeners[%d]", i), "port",
+    int k = -1;   /* its index as written (the model sorts by port) */
+    for (int j = 0; list && list->kind == V_LIST && j < list->list.n; j++)
+      if (list->list.items[j] == li->at)
+        k = j;
+    if (k >= 0)
+      check_report(c, "INF-NET-002", li->at->pos, arena_printf(c->a, "load_balancer.listeners[%d]", k), "port",
                    port, NULL);
     else   /* the default listener: port 80, HTTP */
       check_report(c, "INF-NET-002", check_key_pos(c->m->root, "load_balancer", lb->at), "load_balancer",

@@ -107,13 +107,13 @@ static void statement(Check *c, const Resource *r, const char *doc, const Value 
   int n = items(val_get(s, "Action"), &v);
   for (int i = 0; i < n; i++)
     if (v[i]->kind == V_STR && wild(v[i]->s) && !action_allowed(c, v[i]->s))
-      check_report(c, WILDCARD_RULE, r->origin, NULL, "document", doc, "sid", sid, "field", "action", "value",
+      check_report(c, WILDCARD_RULE, check_origin(c, r), NULL, "document", doc, "sid", sid, "field", "action", "value",
                    v[i]->s, NULL);
   n = items(val_get(s, "Resource"), &v);
   for (int i = 0; i < n; i++) {
     const char *pattern = text(c->a, v[i], true);
     if (wild(pattern) && !resource_allowed(c, s, pattern))
-      check_report(c, WILDCARD_RULE, r->origin, NULL, "document", doc, "sid", sid, "field", "resource", "value",
+      check_report(c, WILDCARD_RULE, check_origin(c, r), NULL, "document", doc, "sid", sid, "field", "resource", "value",
                    text(c->a, v[i], false), NULL);
   }
   const Value *pr = val_get(s, "Principal");
@@ -121,7 +121,7 @@ static void statement(Check *c, const Resource *r, const char *doc, const Value 
   n = items(aws, &v);
   for (int i = 0; i < n; i++)
     if (v[i]->kind == V_STR && !strcmp(v[i]->s, "*"))
-      check_report(c, WILDCARD_RULE, r->origin, NULL, "document", doc, "sid", sid, "field", "principal", "value",
+      check_report(c, WILDCARD_RULE, check_origin(c, r), NULL, "document", doc, "sid", sid, "field", "principal", "value",
                    "*", NULL);
 }
 

@@ -34,6 +34,9 @@ const Value *check_param(Check *c, const char *rule, const char *name);
 /* Where a finding about the map or list 'x', found under 'key' of 'parent',
  * points: the key that names it (`orders:`), else the node itself. */
 Pos check_key_pos(const Value *parent, const char *key, const Value *x);
+/* Where a finding about a plan resource points: its origin, or when that
+ * is a map or list of the spec, the key naming it (`network:`). */
+Pos check_origin(Check *c, const Resource *r);
 /* A value of a model map ('at'), or NULL when the spec left it out. */
 const Value *check_at(const Value *at, const char *key);
 
