@@ -1,8 +1,8 @@
 # infrac diff: one test per case folder (tests/diff/<case>/ with old.yaml,
 # new.yaml, optional args and expected.{txt,json,md}; see run-case), the
 # markdown of every case checked with CommonMark parsers, --base against a
-# temporary git repository, bad input, and the replacement table against
-# the kinds plan.c makes. Regenerate the expected files of a case with
+# temporary git repository, bad input, the replacement table against the
+# kinds plan.c makes, and the sample CI workflow. Regenerate the expected files of a case with
 #   INFRAC=build/infrac tests/diff/run-case --update tests/diff/<case>
 # and read them before committing.
 file(GLOB DIFF_CASES LIST_DIRECTORIES true CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/diff/*)
@@ -21,7 +21,10 @@ add_test(NAME diff.errors COMMAND ${CMAKE_SOURCE_DIR}/tests/diff/errors.sh)
 find_program(INFRAC_PYTHON3 NAMES python3 REQUIRED DOC "Python 3 for the tests")
 add_test(NAME diff.kinds COMMAND ${INFRAC_PYTHON3} -m unittest -v kinds_covered
          WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}/tests/diff)
-set(DIFF_TESTS diff.markdown diff.git-base diff.errors diff.kinds)
+# examples/ci/infrac-diff.yml: its diff step run in a temporary repository
+add_test(NAME diff.ci-example COMMAND ${INFRAC_PYTHON3} -m unittest -v ci_example
+         WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}/tests/diff)
+set(DIFF_TESTS diff.markdown diff.git-base diff.errors diff.kinds diff.ci-example)
 foreach(dir ${DIFF_CASE_DIRS})
   get_filename_component(case ${dir} NAME)
   list(APPEND DIFF_TESTS diff.${case})
