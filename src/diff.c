@@ -887,8 +887,6 @@ static void trust_findings(Ctx *c, EnvDiff *e, Item *it) {
     if (o)
       condition_findings(c, e, it, o, s, "trust");
   }
-  /* statements that left can take conditions with them: a statement gone
-   * leaves nothing to assume by, so only its matched successors count */
 }
 
 /* ---- one environment ---- */
