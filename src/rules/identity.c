@@ -139,10 +139,13 @@ static void documents(Check *c, const Resource *r, const char *name, const Value
       return;
     }
     for (int i = 0; i < v->map.n; i++)
-      documents(c, r, arena_printf(c->a, "%s.%s", name, v->map.entries[i].key), v->map.entries[i].val, depth + 1);
+      if (v->map.entries[i].val->kind == V_MAP || v->map.entries[i].val->kind == V_LIST)
+        documents(c, r, arena_printf(c->a, "%s.%s", name, v->map.entries[i].key), v->map.entries[i].val,
+                  depth + 1);
   } else if (v->kind == V_LIST) {
     for (int i = 0; i < v->list.n; i++)
-      documents(c, r, arena_printf(c->a, "%s[%d]", name, i), v->list.items[i], depth + 1);
+      if (v->list.items[i]->kind == V_MAP || v->list.items[i]->kind == V_LIST)
+        documents(c, r, arena_printf(c->a, "%s[%d]", name, i), v->list.items[i], depth + 1);
   }
 }
 
@@ -182,8 +185,10 @@ void check_identity(Check *c) {
   }
   for (int i = 0; i < c->p->resources.len; i++) {
     const Resource *r = c->p->resources.items[i];
-    for (int k = 0; k < r->attrs->map.n; k++)
-      documents(c, r, arena_printf(c->a, "%s.%s", r->id, r->attrs->map.entries[k].key), r->attrs->map.entries[k].val,
-                0);
+    for (int k = 0; k < r->attrs->map.n; k++) {
+      const MapEntry *e = &r->attrs->map.entries[k];
+      if (e->val->kind == V_MAP || e->val->kind == V_LIST)   /* documents are maps, in maps or lists */
+        documents(c, r, arena_printf(c->a, "%s.%s", r->id, e->key), e->val, 0);
+    }
   }
 }
