@@ -1023,18 +1023,28 @@ static const char *after_text(Arena *a, const Change *ch, bool md) {
   return buf_finish(&b, a);
 }
 
+static void md_code(Buf *b, const char *s, bool cell);
+
+/* One value in a change line: as it is in text, in a code span in markdown. */
+static void put_val(Buf *b, const char *text, bool md) {
+  Buf v;
+  buf_init(&v);
+  clip_write(&v, text);
+  if (md)
+    md_code(b, v.data, false);
+  else
+    buf_puts(b, v.data);
+  buf_release(&v);
+}
+
 /* "old -> new", or for two flat lists what was added and removed. */
 static const char *change_text(Arena *a, const Change *ch, bool md) {
-  const char *q = md ? "`" : "";
   const char *arrow = md ? " → " : " -> ";
   Buf b;
   buf_init(&b);
   if (ch->after) {
-    Buf v;
-    buf_init(&v);
-    clip_write(&v, value_text(a, ch->new));
-    buf_printf(&b, "%s%s%s%s(known after apply: %s)", q, v.data, q, arrow, after_text(a, ch, md));
-    buf_release(&v);
+    put_val(&b, value_text(a, ch->new), md);
+    buf_printf(&b, "%s(known after apply: %s)", arrow, after_text(a, ch, md));
     return buf_finish(&b, a);
   }
   const Value *o = ch->old, *n = ch->new;
@@ -1053,37 +1063,39 @@ static const char *change_text(Arena *a, const Change *ch, bool md) {
       bool first = true;
       for (int i = 0; i < ns.len; i++)
         if (!vec_has(&os, ns.items[i])) {
-          buf_printf(&b, "%s+ %s", first ? "" : ", ", q);
-          clip_write(&b, ns.items[i]);
-          buf_puts(&b, q);
+          buf_puts(&b, first ? "+ " : ", + ");
+          put_val(&b, ns.items[i], md);
           first = false;
         }
       for (int i = 0; i < os.len; i++)
         if (!vec_has(&ns, os.items[i])) {
-          buf_printf(&b, "%s- %s", first ? "" : ", ", q);
-          clip_write(&b, os.items[i]);
-          buf_puts(&b, q);
+          buf_puts(&b, first ? "- " : ", - ");
+          put_val(&b, os.items[i], md);
           first = false;
         }
       return buf_finish(&b, a);
     }
   }
-  buf_puts(&b, q);
-  clip_write(&b, value_text(a, o));
-  buf_printf(&b, "%s%s%s", q, arrow, q);
-  clip_write(&b, value_text(a, n));
-  buf_puts(&b, q);
+  put_val(&b, value_text(a, o), md);
+  buf_puts(&b, arrow);
+  put_val(&b, value_text(a, n), md);
   return buf_finish(&b, a);
 }
 
 static const char *why_text(Arena *a, const Item *it, bool md) {
-  const char *q = md ? "`" : "";
   const Change *f = it->forced;
   if (!f)
     return "";
+  Buf b;
+  buf_init(&b);
+  if (md)
+    md_code(&b, f->path, false);
+  else
+    buf_puts(&b, f->path);
+  buf_puts(&b, " forces replacement");
   if (f->after)
-    return arena_printf(a, "%s%s%s forces replacement (%s)", q, f->path, q, after_text(a, f, md));
-  return arena_printf(a, "%s%s%s forces replacement", q, f->path, q);
+    buf_printf(&b, " (%s)", after_text(a, f, md));
+  return buf_finish(&b, a);
 }
 
 static const char *display_name(const Item *it) {
@@ -1185,8 +1197,9 @@ static void text_env(Ctx *c, Buf *b, const EnvDiff *e, const char *oldl, const c
 /* ---- markdown ---- */
 
 /* Inline code that holds any text: a fence longer than any backtick run
- * inside, and pipes escaped so a table cell stays one cell. */
-static void md_code(Buf *b, const char *s) {
+ * inside; in a table cell ('cell') pipes are escaped so it stays one cell
+ * (GitHub's tables split on them even inside code). */
+static void md_code(Buf *b, const char *s, bool cell) {
   int run = 0, longest = 0;
   for (const char *p = s; *p; p++) {
     run = *p == '`' ? run + 1 : 0;
@@ -1202,7 +1215,7 @@ static void md_code(Buf *b, const char *s) {
   if (pad)
     buf_putc(b, ' ');
   for (const char *p = s; *p; p++) {
-    if (*p == '|')
+    if (*p == '|' && cell)
       buf_puts(b, "\\|");
     else if (*p == '\n')
       buf_putc(b, ' ');
@@ -1245,7 +1258,7 @@ static void md_message(Arena *a, Buf *b, const char *s) {
       core--;
     const char *w = arena_strndup(a, p, core);
     if (strpbrk(w, "./:_*"))
-      md_code(b, w);
+      md_code(b, w, true);
     else
       md_text(b, w);
     md_text(b, arena_strndup(a, p + core, n - core));
@@ -1255,25 +1268,18 @@ static void md_message(Arena *a, Buf *b, const char *s) {
 
 static void md_change(Ctx *c, Buf *b, const Change *ch) {
   buf_puts(b, "  - ");
-  md_code(b, ch->path);
+  md_code(b, ch->path, false);
   buf_puts(b, ": ");
   if (!ch->old || !ch->new) {
     Buf v;
     buf_init(&v);
     clip_write(&v, value_text(c->a, ch->old ? ch->old : ch->new));
     buf_puts(b, ch->old ? "removed (was " : "added ");
-    md_code(b, v.data);
+    md_code(b, v.data, false);
     buf_puts(b, ch->old ? ")" : "");
     buf_release(&v);
   } else {
-    /* change_text(md) puts values in code spans itself; escape pipes */
-    const char *t = change_text(c->a, ch, true);
-    for (const char *p = t; *p; p++) {
-      if (*p == '|')
-        buf_puts(b, "\\|");
-      else
-        buf_putc(b, *p);
-    }
+    buf_puts(b, change_text(c->a, ch, true));
   }
   if (ch->forces)
     buf_puts(b, " **(forces replacement)**");
@@ -1282,11 +1288,11 @@ static void md_change(Ctx *c, Buf *b, const Change *ch) {
 
 static void md_item_line(Ctx *c, Buf *b, const Item *it) {
   buf_puts(b, "- ");
-  md_code(b, it->id);
+  md_code(b, it->id, false);
   const char *name = display_name(it);
   if (name) {
     buf_puts(b, " (");
-    md_code(b, name);
+    md_code(b, name, false);
     buf_puts(b, ")");
   }
   if (it->act == A_REPLACE)
@@ -1319,9 +1325,9 @@ static void md_env(Ctx *c, Buf *b, const EnvDiff *e, const char *oldl, const cha
   md_text(b, env_title(a, e));
   buf_printf(b, "\n\n**Plan: %s.**\n\n", summary_line(a, e));
   buf_puts(b, "Compared ");
-  md_code(b, oldl);
+  md_code(b, oldl, false);
   buf_puts(b, " with ");
-  md_code(b, newl);
+  md_code(b, newl, false);
   buf_puts(b, ".");
   if (e->note) {
     buf_puts(b, " ");
@@ -1339,10 +1345,10 @@ static void md_env(Ctx *c, Buf *b, const EnvDiff *e, const char *oldl, const cha
     if (!it->data_loss)
       continue;
     buf_puts(b, "- **Data loss:** ");
-    md_code(b, it->id);
+    md_code(b, it->id, false);
     if (display_name(it)) {
       buf_puts(b, " (");
-      md_code(b, display_name(it));
+      md_code(b, display_name(it), false);
       buf_puts(b, ")");
     }
     if (it->act == A_DESTROY)
@@ -1380,14 +1386,11 @@ static void md_env(Ctx *c, Buf *b, const EnvDiff *e, const char *oldl, const cha
     buf_puts(b, "- **Replaced:** ");
     for (int k = 0; k < group.len; k++) {
       buf_puts(b, k == 0 ? "" : k == group.len - 1 ? " and " : ", ");
-      md_code(b, group.items[k]);
+      md_code(b, group.items[k], false);
     }
     buf_printf(b, " because %s", why);
     if (*what) {
-      buf_puts(b, " (");
-      for (const char *p = what; *p; p++)
-        *p == '|' ? buf_puts(b, "\\|") : buf_putc(b, *p);
-      buf_puts(b, ")");
+      buf_printf(b, " (%s)", what);
     }
     if (deps)
       buf_printf(b, ", and %d resource%s that depend%s on %s", deps, deps == 1 ? "" : "s",
@@ -1406,7 +1409,7 @@ static void md_env(Ctx *c, Buf *b, const EnvDiff *e, const char *oldl, const cha
         break;
       }
       buf_puts(b, shown ? ", " : "");
-      md_code(b, it->id);
+      md_code(b, it->id, false);
       shown++;
     }
     buf_puts(b, "\n");
@@ -1432,12 +1435,12 @@ static void md_env(Ctx *c, Buf *b, const EnvDiff *e, const char *oldl, const cha
     buf_puts(b, "| ");
     md_text(b, category_title(c, f->category));
     buf_puts(b, " | ");
-    md_code(b, f->resource);
+    md_code(b, f->resource, true);
     buf_puts(b, " | ");
     md_message(a, b, f->message);
     buf_puts(b, " | ");
     if (f->origin.file)
-      md_code(b, pos_text(a, f->origin));
+      md_code(b, pos_text(a, f->origin), true);
     buf_puts(b, " |\n");
   }
   buf_puts(b, "\n");
