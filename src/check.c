@@ -88,11 +88,11 @@ static const char *str_field(Diags *d, const Value *map, const char *key, const 
   const Value *v = val_get(map, key);
   if (!v) {
     if (required)
-      diag_error(d, map->pos, id, "%s: '%s' is required", REGISTRY, key);
+      diag_error(d, map->pos, id, "'%s' is required", key);
     return NULL;
   }
   if (v->kind != V_STR) {
-    diag_error(d, v->pos, id, "%s: '%s' must be a string", REGISTRY, key);
+    diag_error(d, v->pos, id, "'%s' must be a string", key);
     return NULL;
   }
   return v->s;
@@ -106,8 +106,9 @@ static RuleSet *load_rules(Arena *a, Diags *d) {
   int before = d->errors;
   RuleSet *rs = arena_alloc(a, sizeof *rs);
   Value *rules = val_get(t, "rules");
+  MapEntry *re = val_entry(t, "rules");
   if (!rules || rules->kind != V_MAP) {
-    diag_error(d, t->pos, NULL, "%s: 'rules' must be a map of rule IDs", REGISTRY);
+    diag_error(d, re ? re->key_pos : t->pos, "rules", "expected a map of rule IDs to rules");
     return NULL;
   }
   Value *prod = val_get(t, "production");
@@ -117,13 +118,12 @@ static RuleSet *load_rules(Arena *a, Diags *d) {
     if (b && b->kind == V_BOOL)
       rs->base_production = b->b;
     else if (b)
-      diag_error(d, b->pos, "production.base", "%s: expected true or false", REGISTRY);
+      diag_error(d, b->pos, "production.base", "expected true or false");
     rs->production = val_get(prod, "environments");
     if (rs->production && rs->production->kind != V_LIST)
-      diag_error(d, rs->production->pos, "production.environments", "%s: expected a list of patterns",
-                 REGISTRY);
+      diag_error(d, rs->production->pos, "production.environments", "expected a list of patterns");
   } else if (prod) {
-    diag_error(d, prod->pos, "production", "%s: expected a map {base, environments}", REGISTRY);
+    diag_error(d, prod->pos, "production", "expected a map {base, environments}");
   }
   rs->skipped = str_field(d, t, "skipped", "skipped", true);
   /* In the template's order: areas together, as the team wrote them. */
@@ -138,11 +138,11 @@ static RuleSet *load_rules(Arena *a, Diags *d) {
     for (const char *const *k = known_rules; *k; k++)
       known |= !strcmp(*k, id);
     if (!known) {
-      diag_error(d, es[i]->key_pos, id, "%s: no check reports %s", REGISTRY, id);
+      diag_error(d, es[i]->key_pos, id, "no check reports %s: remove it, or add its check to src/rules/", id);
       continue;
     }
     if (x->kind != V_MAP) {
-      diag_error(d, x->pos, id, "%s: a rule is a map", REGISTRY);
+      diag_error(d, x->pos, id, "a rule is a map");
       continue;
     }
     RuleDef *r = &rs->rules[rs->n++];
@@ -153,21 +153,22 @@ static RuleSet *load_rules(Arena *a, Diags *d) {
     r->fix = str_field(d, x, "fix", id, true);
     const char *sev = str_field(d, x, "severity", id, true);
     if (sev && !parse_severity(sev, &r->sev))
-      diag_error(d, val_get(x, "severity")->pos, id, "%s: severity is error, warning or info", REGISTRY);
+      diag_error(d, val_get(x, "severity")->pos, id, "severity is error, warning or info");
     const char *scope = str_field(d, x, "scope", id, false);
     if (scope && strcmp(scope, "all") && strcmp(scope, "production"))
-      diag_error(d, val_get(x, "scope")->pos, id, "%s: scope is all or production", REGISTRY);
+      diag_error(d, val_get(x, "scope")->pos, id, "scope is all or production");
     r->production = scope && !strcmp(scope, "production");
     const Value *sk = val_get(x, "skippable");
     r->skippable = !sk || (sk->kind == V_BOOL && sk->b);
     r->params = val_get(x, "params");
     r->tags = val_get(x, "tags");
     if (r->tags && r->tags->kind != V_LIST)
-      diag_error(d, r->tags->pos, id, "%s: tags is a list", REGISTRY);
+      diag_error(d, r->tags->pos, id, "tags is a list");
   }
   for (const char *const *k = known_rules; *k; k++)
     if (!val_get(rules, *k))
-      diag_error(d, rules->pos, NULL, "%s has no entry for %s", REGISTRY, *k);
+      diag_error(d, re->key_pos.file ? re->key_pos : rules->pos, "rules", "no entry for %s, which the code reports",
+                 *k);
   return d->errors > before ? NULL : rs;
 }
 
@@ -607,6 +608,13 @@ static void print_sarif(Arena *a, Diags *d, const RuleSet *rs, const Vec *report
   json_t *rules = json_array();
   for (int i = 0; rs && i < rs->n; i++)
     json_array_append_new(rules, sarif_rule(a, rs, &rs->rules[i]));
+  if (!rs) {   /* the registry itself is broken: its errors still need a rule */
+    const char *text = "templates/checks/rules.yaml (or its --templates override) is broken; the results say where.";
+    json_array_append_new(rules, json_pack("{s:s, s:{s:s}, s:{s:s, s:s}, s:{s:s}}", "id", SPEC_RULE,
+                                           "shortDescription", "text", "The check registry is invalid", "help",
+                                           "text", text, "markdown", text, "defaultConfiguration", "level",
+                                           "error"));
+  }
   int n;
   Diag **v = diag_sorted(d, &n);
   json_t *results = json_array();
@@ -616,7 +624,7 @@ static void print_sarif(Arena *a, Diags *d, const RuleSet *rs, const Vec *report
     const char *id = g->rule ? g->rule : SPEC_RULE;
     json_t *o = json_object();
     json_object_set_new(o, "ruleId", json_string(id));
-    int k = rs ? rule_index(rs, id) : -1;
+    int k = rs ? rule_index(rs, id) : 0;
     if (k >= 0)
       json_object_set_new(o, "ruleIndex", json_integer(k));
     json_object_set_new(o, "level", json_string(sarif_level(g->sev)));
