@@ -264,6 +264,12 @@ function parseBody(src, toks, k, inBlock) {
 
 // The traversal that starts at pos: its root and steps, each {attr}, {index}
 // or {splat}; end is where it stops.
+// hcl2json reports positions in UTF-8 bytes; JavaScript strings index
+// UTF-16 code units, which differ once a non-ASCII character comes first.
+function charIndex(text, byteOffset) {
+  return Buffer.from(text, "utf8").subarray(0, byteOffset).toString("utf8").length;
+}
+
 function parseTraversal(text, pos) {
   const ident = /[\p{L}_][\p{L}\p{N}_-]*/uy;
   ident.lastIndex = pos;
@@ -572,7 +578,7 @@ async function checkLifecycle(ctx, block, sch, report) {
       const text = "${" + it.expr + "\n}";
       const refs = await hcl2json.getReferencesInExpression(ctx.file, text);
       for (const r of refs) {
-        const t = parseTraversal(text, r.startPosition);
+        const t = parseTraversal(text, charIndex(text, r.startPosition));
         if (!sch.arguments[t.root])
           report(it.line, `lifecycle: ignore_changes names "${t.root}", which is not an argument of ${ctx.type}${suggest(t.root, Object.keys(sch.arguments))}`);
       }
@@ -605,7 +611,7 @@ async function checkExpr(ctx, item, pathPrefix) {
   }
   const { decl } = ctx;
   for (const r of refs) {
-    const t = parseTraversal(text, r.startPosition);
+    const t = parseTraversal(text, charIndex(text, r.startPosition));
     const step = (n) => t.steps[n] && t.steps[n].attr;
     if (ctx.iterators.has(t.root)) continue;
     switch (t.root) {
