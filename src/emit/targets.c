@@ -8,10 +8,12 @@ bool plan_emit(Arena *a, Diags *d, const Plan *p, Output *out);
 bool tf_emit(Arena *a, Diags *d, const Plan *p, Output *out);
 bool k8s_emit(Arena *a, Diags *d, const Plan *p, Output *out);
 bool pol_emit(Arena *a, Diags *d, const Plan *p, Output *out);
+bool cfn_emit(Arena *a, Diags *d, const Plan *p, Output *out);
 
 const Target emit_targets[] = {
     {"plan", plan_emit, ""},
     {"terraform", tf_emit, "terraform"},
+    {"cloudformation", cfn_emit, "cloudformation"},
     {"kubernetes", k8s_emit, "kubernetes"},
     {"policies", pol_emit, "policies"},
     {NULL, NULL, NULL},
