@@ -388,7 +388,10 @@ static void put(json_t *obj, const char *key, json_t *v) {
 static void depend(Res *x, const char *lid) {
   size_t i;
   json_t *e;
-  json_array_foreach(x->depends, i, e) if (!strcmp(json_string_value(e), lid)) return;
+  json_array_foreach(x->depends, i, e) {
+    if (!strcmp(json_string_value(e), lid))
+      return;
+  }
   json_array_append_new(x->depends, json_string(lid));
 }
 

@@ -127,137 +127,145 @@ class TestTemplate(unittest.TestCase):
 
     def each(self):
         self.assertTrue(CASES)
-        for case in CASES:
-            with self.subTest(case.label):
-                yield case, Template(case.template)
+        return [(case, Template(case.template)) for case in CASES]
 
     def test_header(self):
         for case, tm in self.each():
-            t = case.template
-            self.assertEqual(t["AWSTemplateFormatVersion"], "2010-09-09")
-            self.assertIn(case.name, t["Description"])
-            self.assertIn(case.env, t["Description"])
-            self.assertLessEqual(len(t["Description"].encode()), 1024)
-            self.assertEqual(set(t) - {"AWSTemplateFormatVersion", "Description", "Resources", "Outputs"}, set())
+            with self.subTest(case.label):
+                t = case.template
+                self.assertEqual(t["AWSTemplateFormatVersion"], "2010-09-09")
+                self.assertIn(case.name, t["Description"])
+                self.assertIn(case.env, t["Description"])
+                self.assertLessEqual(len(t["Description"].encode()), 1024)
+                self.assertEqual(set(t) - {"AWSTemplateFormatVersion", "Description", "Resources", "Outputs"}, set())
 
     def test_one_resource_per_plan_resource(self):
         ident = re.compile(r"^[A-Za-z0-9]{1,255}$")
         for case, tm in self.each():
-            deployable = [r for r in case.plan["resources"] if TYPES[r["kind"]] is not None]
-            self.assertEqual(sorted(tm.lid), sorted(r["id"] for r in deployable))
-            igws = [r["id"] for r in case.plan["resources"] if r["kind"] == "internet_gateway"]
-            self.assertEqual(sorted(tm.attachment), sorted(igws))
-            self.assertEqual(len(case.template["Resources"]), len(deployable) + len(igws))
-            for r in deployable:
-                want = TYPES[r["kind"]]
-                if isinstance(want, tuple):
-                    want = want[r["attributes"]["direction"] == "egress"]
-                self.assertEqual(tm.resource(r["id"])["Type"], want, r["id"])
-            for lid in list(case.template["Resources"]) + list(case.template.get("Outputs", {})):
-                self.assertRegex(lid, ident)
+            with self.subTest(case.label):
+                deployable = [r for r in case.plan["resources"] if TYPES[r["kind"]] is not None]
+                self.assertEqual(sorted(tm.lid), sorted(r["id"] for r in deployable))
+                igws = [r["id"] for r in case.plan["resources"] if r["kind"] == "internet_gateway"]
+                self.assertEqual(sorted(tm.attachment), sorted(igws))
+                self.assertEqual(len(case.template["Resources"]), len(deployable) + len(igws))
+                for r in deployable:
+                    want = TYPES[r["kind"]]
+                    if isinstance(want, tuple):
+                        want = want[r["attributes"]["direction"] == "egress"]
+                    self.assertEqual(tm.resource(r["id"])["Type"], want, r["id"])
+                for lid in list(case.template["Resources"]) + list(case.template.get("Outputs", {})):
+                    self.assertRegex(lid, ident)
 
     def test_properties_render_the_plan(self):
         for case, tm in self.each():
-            for r in case.plan["resources"]:
-                props = tm.props(r["id"]) if r["id"] in tm.lid else None
-                for attr, prop in PROPERTIES.get(r["kind"], {}).items():
-                    if attr in r["attributes"]:
-                        self.assertEqual(props.get(prop), tm.render(r["attributes"][attr]), "%s %s" % (r["id"], attr))
-                if r["kind"] in NAMES:
-                    self.assertEqual(props[NAMES[r["kind"]]], r["name"], r["id"])
+            with self.subTest(case.label):
+                for r in case.plan["resources"]:
+                    props = tm.props(r["id"]) if r["id"] in tm.lid else None
+                    for attr, prop in PROPERTIES.get(r["kind"], {}).items():
+                        if attr in r["attributes"]:
+                            self.assertEqual(props.get(prop), tm.render(r["attributes"][attr]),
+                                             "%s %s" % (r["id"], attr))
+                    if r["kind"] in NAMES:
+                        self.assertEqual(props[NAMES[r["kind"]]], r["name"], r["id"])
 
     def test_folded_policies(self):
         for case, tm in self.each():
-            want = {}
-            for p in case.resources("iam_role_policy"):
-                want.setdefault(p["attributes"]["role"]["ref"], []).append(
-                    {"PolicyName": p["name"], "PolicyDocument": tm.render(p["attributes"]["policy"])})
-            for r in case.resources("iam_role"):
-                self.assertEqual(tm.props(r["id"]).get("Policies"), want.get(r["id"]), r["id"])
-            for lp in case.resources("ecr_lifecycle_policy"):
-                import json
-                text = tm.props(lp["attributes"]["repository"]["ref"])["LifecyclePolicy"]["LifecyclePolicyText"]
-                self.assertEqual(json.loads(text), lp["attributes"]["policy"])
-            for tp in case.resources("trusted_policy"):
-                self.assertNotIn(tp["id"], tm.lid)
-                outs = [k for k in case.template.get("Outputs", {}) if k.startswith("TrustedPolicy")]
-                self.assertTrue(outs, tp["id"])
+            with self.subTest(case.label):
+                want = {}
+                for p in case.resources("iam_role_policy"):
+                    want.setdefault(p["attributes"]["role"]["ref"], []).append(
+                        {"PolicyName": p["name"], "PolicyDocument": tm.render(p["attributes"]["policy"])})
+                for r in case.resources("iam_role"):
+                    self.assertEqual(tm.props(r["id"]).get("Policies"), want.get(r["id"]), r["id"])
+                for lp in case.resources("ecr_lifecycle_policy"):
+                    import json
+                    text = tm.props(lp["attributes"]["repository"]["ref"])["LifecyclePolicy"]["LifecyclePolicyText"]
+                    self.assertEqual(json.loads(text), lp["attributes"]["policy"])
+                for tp in case.resources("trusted_policy"):
+                    self.assertNotIn(tp["id"], tm.lid)
+                    outs = [k for k in case.template.get("Outputs", {}) if k.startswith("TrustedPolicy")]
+                    self.assertTrue(outs, tp["id"])
 
     def test_availability_zones(self):
         for case, tm in self.each():
-            for r in case.resources("subnet"):
-                az = tm.props(r["id"])["AvailabilityZone"]
-                plan_az = r["attributes"]["availability_zone"]
-                if isinstance(plan_az, dict):
-                    self.assertEqual(az, {"Fn::Select": [plan_az["az"], {"Fn::GetAZs": ""}]})
-                else:
-                    self.assertRegex(az, "^%s[a-z]$" % re.escape(case.plan["region"]))
+            with self.subTest(case.label):
+                for r in case.resources("subnet"):
+                    az = tm.props(r["id"])["AvailabilityZone"]
+                    plan_az = r["attributes"]["availability_zone"]
+                    if isinstance(plan_az, dict):
+                        self.assertEqual(az, {"Fn::Select": [plan_az["az"], {"Fn::GetAZs": ""}]})
+                    else:
+                        self.assertRegex(az, "^%s[a-z]$" % re.escape(case.plan["region"]))
 
     def test_depends_on_only_where_needed(self):
         for case, tm in self.each():
-            igw = {i: tm.attachment[i] for i in tm.attachment}
-            for r in case.plan["resources"]:
-                if r["id"] not in tm.lid:
-                    continue
-                want = set()
-                for a in r.get("after", []):
-                    want.add(igw.get(a, tm.lid.get(a)))
-                gw = r["attributes"].get("gateway")
-                if r["kind"] == "route" and is_ref(gw) and gw["ref"] in igw:
-                    want.add(igw[gw["ref"]])
-                # a wait already implied by a reference is not repeated
-                want -= {tm.lid[d] for d in r["depends_on"] if d in tm.lid and d not in igw}
-                got = tm.resource(r["id"]).get("DependsOn", [])
-                self.assertEqual(sorted(got), sorted(want), r["id"])
-            for r in case.resources("eip") + case.resources("nat_gateway"):
-                self.assertEqual(tm.resource(r["id"]).get("DependsOn"), list(igw.values()), r["id"])
-            for r in case.resources("ecs_service"):
-                if "load_balancer" in r["attributes"]:
-                    rules = [tm.lid[a] for a in r.get("after", []) if a.startswith("listener_rule.")]
-                    self.assertTrue(rules, r["id"])
-                    self.assertTrue(set(rules) <= set(tm.resource(r["id"])["DependsOn"]), r["id"])
+            with self.subTest(case.label):
+                igw = {i: tm.attachment[i] for i in tm.attachment}
+                for r in case.plan["resources"]:
+                    if r["id"] not in tm.lid:
+                        continue
+                    want = set()
+                    for a in r.get("after", []):
+                        want.add(igw.get(a, tm.lid.get(a)))
+                    gw = r["attributes"].get("gateway")
+                    if r["kind"] == "route" and is_ref(gw) and gw["ref"] in igw:
+                        want.add(igw[gw["ref"]])
+                    # a wait already implied by a reference is not repeated
+                    want -= {tm.lid[d] for d in r["depends_on"] if d in tm.lid and d not in igw}
+                    got = tm.resource(r["id"]).get("DependsOn", [])
+                    self.assertEqual(sorted(got), sorted(want), r["id"])
+                for r in case.resources("eip") + case.resources("nat_gateway"):
+                    self.assertEqual(tm.resource(r["id"]).get("DependsOn"), list(igw.values()), r["id"])
+                for r in case.resources("ecs_service"):
+                    if "load_balancer" in r["attributes"]:
+                        rules = [tm.lid[a] for a in r.get("after", []) if a.startswith("listener_rule.")]
+                        self.assertTrue(rules, r["id"])
+                        self.assertTrue(set(rules) <= set(tm.resource(r["id"])["DependsOn"]), r["id"])
 
     def test_tags(self):
         taggable = taggable_types()
         for case, tm in self.each():
-            spec_tags = [{"Key": k, "Value": v} for k, v in case.plan["tags"].items()]
-            for r in case.plan["resources"]:
-                if r["id"] not in tm.lid:
-                    continue
-                res = tm.resource(r["id"])
-                tags = res["Properties"].get("Tags")
-                if res["Type"] not in taggable:
-                    self.assertIsNone(tags, r["id"])
-                    continue
-                want = spec_tags + ([{"Key": "Name", "Value": r["name"]}] if r["name"] else [])
-                self.assertEqual(sorted(map(str, tags or [])), sorted(map(str, want)), r["id"])
+            with self.subTest(case.label):
+                spec_tags = [{"Key": k, "Value": v} for k, v in case.plan["tags"].items()]
+                for r in case.plan["resources"]:
+                    if r["id"] not in tm.lid:
+                        continue
+                    res = tm.resource(r["id"])
+                    tags = res["Properties"].get("Tags")
+                    if res["Type"] not in taggable:
+                        self.assertIsNone(tags, r["id"])
+                        continue
+                    want = spec_tags + ([{"Key": "Name", "Value": r["name"]}] if r["name"] else [])
+                    self.assertEqual(sorted(map(str, tags or [])), sorted(map(str, want)), r["id"])
 
     def test_outputs(self):
         for case, tm in self.each():
-            outputs = case.template.get("Outputs", {})
-            self.assertLessEqual(len(outputs), 200)
-            names = [o["Export"]["Name"] for o in outputs.values()]
-            self.assertEqual(len(names), len(set(names)))
-            for n in names:
-                self.assertRegex(n, r"^[A-Za-z0-9:-]{1,255}$")
-                self.assertTrue(n.startswith("%s-%s-" % (case.name, case.env)), n)
-            if case.resources("vpc"):
-                self.assertIn({"Ref": tm.lid["vpc.main"]}, [o["Value"] for o in outputs.values()])
-            for r in case.resources("subnet") + case.resources("eip"):
-                self.assertIn({"Ref": tm.lid[r["id"]]}, [o["Value"] for o in outputs.values()], r["id"])
-            values = [o["Value"] for o in outputs.values()]
-            for kind, att in (("load_balancer", "DNSName"), ("db_instance", "Endpoint.Address"),
-                              ("dynamodb_table", "Arn"), ("iam_role", "Arn")):
-                for r in case.resources(kind):
-                    self.assertIn({"Fn::GetAtt": [tm.lid[r["id"]], att]}, values, r["id"])
+            with self.subTest(case.label):
+                outputs = case.template.get("Outputs", {})
+                self.assertLessEqual(len(outputs), 200)
+                names = [o["Export"]["Name"] for o in outputs.values()]
+                self.assertEqual(len(names), len(set(names)))
+                for n in names:
+                    self.assertRegex(n, r"^[A-Za-z0-9:-]{1,255}$")
+                    self.assertTrue(n.startswith("%s-%s-" % (case.name, case.env)), n)
+                if case.resources("vpc"):
+                    self.assertIn({"Ref": tm.lid["vpc.main"]}, [o["Value"] for o in outputs.values()])
+                for r in case.resources("subnet") + case.resources("eip"):
+                    self.assertIn({"Ref": tm.lid[r["id"]]}, [o["Value"] for o in outputs.values()], r["id"])
+                values = [o["Value"] for o in outputs.values()]
+                for kind, att in (("load_balancer", "DNSName"), ("db_instance", "Endpoint.Address"),
+                                  ("dynamodb_table", "Arn"), ("iam_role", "Arn")):
+                    for r in case.resources(kind):
+                        self.assertIn({"Fn::GetAtt": [tm.lid[r["id"]], att]}, values, r["id"])
 
     def test_databases_keep_their_password_in_secrets_manager(self):
         for case, tm in self.each():
-            for lid, r in case.of_type("AWS::RDS::DBInstance").items():
-                self.assertIs(r["Properties"]["ManageMasterUserPassword"], True)
-                self.assertNotIn("MasterUserPassword", r["Properties"])
-                self.assertIs(r["Properties"]["PubliclyAccessible"], False)
-                self.assertIs(r["Properties"]["StorageEncrypted"], True)
+            with self.subTest(case.label):
+                for lid, r in case.of_type("AWS::RDS::DBInstance").items():
+                    self.assertIs(r["Properties"]["ManageMasterUserPassword"], True)
+                    self.assertNotIn("MasterUserPassword", r["Properties"])
+                    self.assertIs(r["Properties"]["PubliclyAccessible"], False)
+                    self.assertIs(r["Properties"]["StorageEncrypted"], True)
 
 
 if __name__ == "__main__":
