@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # run.sh CASE: the Terraform emitter's shell-level tests, with $INFRAC.
 #   conformance    build every spec in specs/ and examples/, the injection
-#                  spec and identity/grown.yaml, in every environment, and
+#                  spec, identity/grown.yaml and names/spec.yaml (keys that
+#                  are no HCL identifiers), in every environment, and
 #                  run check_tree.mjs on all the trees in one node process
 #                  (terraform fmt -check, hcl2json parse, AWS schema,
 #                  references);
@@ -21,7 +22,7 @@ trap 'rm -rf "$tmp"' EXIT
 specs() {
   local s
   for s in "$top"/specs/*.yaml "$top"/specs/*.json "$top"/examples/*/spec.yaml "$top"/examples/*/spec.json \
-           "$here/injection/spec.json" "$here/identity/grown.yaml"; do
+           "$here/injection/spec.json" "$here/identity/grown.yaml" "$here/names/spec.yaml"; do
     [ -f "$s" ] && echo "$s"
   done
 }
