@@ -15,7 +15,8 @@ For every spec in specs/ and examples/ in every environment:
   - Tags from the spec's tags plus Name, on every resource whose type takes
     Tags (per cfn-lint's schemas) and on no other;
   - Outputs exported as <name>-<env>-..., unique, in CloudFormation's
-    character set; RDS with ManageMasterUserPassword and no password.
+    character set; RDS with ManageMasterUserPassword and no password;
+  - a spec with nothing to deploy still gives a valid stack.
 
 Run: INFRAC=build/infrac python3 -m unittest -v test_template
 """
@@ -266,6 +267,23 @@ class TestTemplate(unittest.TestCase):
                     self.assertNotIn("MasterUserPassword", r["Properties"])
                     self.assertIs(r["Properties"]["PubliclyAccessible"], False)
                     self.assertIs(r["Properties"]["StorageEncrypted"], True)
+
+
+class TestNothingToDeploy(unittest.TestCase):
+    def test_a_spec_without_resources_still_gives_a_valid_stack(self):
+        # A stack needs one resource: the handle creates nothing in the account.
+        import json
+        import os
+        import tempfile
+        work = tempfile.mkdtemp(prefix="infrac-cfn-empty-")
+        spec = os.path.join(work, "spec.yaml")
+        with open(spec, "w") as f:
+            f.write("infrac: 1\nname: empty\nregion: us-east-1\n")
+        cfn_cases.run(["build", "--target", "cloudformation", "-o", work, spec])
+        with open(os.path.join(work, "empty", "base", "cloudformation", "empty.json")) as f:
+            t = json.load(f)
+        self.assertEqual(t["Resources"], {"Placeholder": {"Type": "AWS::CloudFormation::WaitConditionHandle"}})
+        self.assertNotIn("Outputs", t)
 
 
 if __name__ == "__main__":
