@@ -65,14 +65,20 @@ class Case:
         return {lid: r for lid, r in self.template["Resources"].items() if r["Type"] == cfn_type}
 
 
+def build_spec(spec, dest):
+    """Build one spec in every environment into dest; its Cases."""
+    run(["build", "--target", "cloudformation", "--all-envs", "-o", dest, spec])
+    cases = []
+    for path in sorted(glob.glob(os.path.join(dest, "*", "*", "cloudformation", "*.json"))):
+        parts = path[len(dest) + 1:].split(os.sep)
+        cases.append(Case(spec, parts[0], parts[1], path))
+    return cases
+
+
 def build_cases(out_dir=None):
     """Build every spec in every environment; a list of Case, sorted by label."""
     out_dir = out_dir or tempfile.mkdtemp(prefix="infrac-cfn-")
     cases = []
     for i, spec in enumerate(spec_files()):
-        dest = os.path.join(out_dir, "%02d" % i)
-        run(["build", "--target", "cloudformation", "--all-envs", "-o", dest, spec])
-        for path in sorted(glob.glob(os.path.join(dest, "*", "*", "cloudformation", "*.json"))):
-            parts = path[len(dest) + 1:].split(os.sep)
-            cases.append(Case(spec, parts[0], parts[1], path))
+        cases += build_spec(spec, os.path.join(out_dir, "%02d" % i))
     return sorted(cases, key=lambda c: c.label)

@@ -1,14 +1,17 @@
 """Hostile strings come back from the CloudFormation template byte for byte.
 
-injection/spec.yaml puts Terraform and HCL template syntax, JSON that
-looks like an intrinsic function, Fn::Sub syntax, quotes, backslashes,
-control characters, bidi overrides and emoji in tag keys and values and
-in env values, and punctuation in table and cross-account role keys.
-PyYAML reads the spec as the oracle. The template must hold every one as
-the same plain string (never an object CloudFormation would evaluate),
-and moto, after deploying it, must hand back unchanged the env values and
-the tags AWS accepts (AWS refuses most of these in tags, so the front end,
-not this emitter, is where such tags should be stopped).
+Two specs, in every environment: injection/spec.yaml (Fn::Sub syntax, JSON
+that looks like an intrinsic function, bidi overrides, punctuation in
+table and role keys) and the Terraform tests' own,
+tests/terraform/injection/spec.json (HCL interpolation and directives,
+their escapes, quotes, backslashes, newlines, emoji, in tag keys and
+values, env values, table key attributes and an environment's tags).
+The spec file, read by Python's own parser (PyYAML, json), is the oracle.
+The template must hold every string as the same plain string, never an
+object CloudFormation would evaluate, and moto, after deploying the
+template, must hand back unchanged the env values and the tags AWS
+accepts (AWS refuses most of these in tags, so the front end, not this
+emitter, is where such tags should be stopped).
 
 Run: INFRAC=build/infrac python3 -m unittest -v test_injection
 """
@@ -16,6 +19,7 @@ Run: INFRAC=build/infrac python3 -m unittest -v test_injection
 import copy
 import json
 import os
+import re
 import tempfile
 import unicodedata
 import unittest
@@ -25,7 +29,27 @@ import yaml
 import cfn_cases
 import moto_stack
 
-SPEC = os.path.join(cfn_cases.HERE, "injection", "spec.yaml")
+SPECS = [os.path.join(cfn_cases.HERE, "injection", "spec.yaml"),
+         os.path.join(cfn_cases.TOP, "tests", "terraform", "injection", "spec.json")]
+INTRINSICS = {"Ref", "Fn::GetAtt", "Fn::Join", "Fn::Select", "Fn::GetAZs", "Fn::Sub"}
+
+
+def read_spec(path):
+    with open(path, encoding="utf-8") as f:
+        return json.load(f) if path.endswith(".json") else yaml.safe_load(f)
+
+
+def merge(base, over):
+    """Overlay semantics: maps merge key by key, null removes, the rest replaces."""
+    if not isinstance(base, dict) or not isinstance(over, dict):
+        return over
+    out = dict(base)
+    for k, v in over.items():
+        if v is None:
+            out.pop(k, None)
+        else:
+            out[k] = merge(base.get(k), v)
+    return out
 
 
 def aws_tag_text(s):
@@ -51,112 +75,142 @@ class TestInjection(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        with open(SPEC, encoding="utf-8") as f:
-            cls.spec = yaml.safe_load(f)
+        cls.cases = []      # (case, the spec as the oracle reads it for that environment)
         out = tempfile.mkdtemp(prefix="infrac-cfn-inject-")
-        cfn_cases.run(["build", "--target", "cloudformation", "-o", out, SPEC])
-        cls.case = cfn_cases.Case(SPEC, cls.spec["name"], "base",
-                                  os.path.join(out, cls.spec["name"], "base", "cloudformation",
-                                               cls.spec["name"] + ".json"))
-        cls.t = cls.case.template
+        for i, path in enumerate(SPECS):
+            raw = read_spec(path)
+            for case in cfn_cases.build_spec(path, os.path.join(out, str(i))):
+                spec = raw if case.env == "base" else merge(raw, raw["environments"][case.env])
+                cls.cases.append((case, spec))
 
-    def test_the_spec_is_hostile(self):
-        # The oracle really holds what this test is about.
-        text = json.dumps(self.spec, ensure_ascii=False)
-        for needle in ['${file(\\"/etc/passwd\\")}', "%{ if", "\\\\", "\\n", "\\r", "🚀", '\\"', "\u202e"]:
+    def each(self):
+        self.assertEqual(len({c.spec for c, _ in self.cases}), len(SPECS))
+        self.assertGreater(len(self.cases), len(SPECS))      # environments too
+        return self.cases
+
+    def test_the_specs_are_hostile(self):
+        # The oracles really hold what this test is about.
+        text = json.dumps([s for _, s in self.cases], ensure_ascii=False)
+        for needle in ['${file(\\"/etc/passwd\\")}', "%{ if", "$${", "%%{", "\\\\", "\\n", "\\r", "🚀", '\\"',
+                       "\u202e", '{\\"Ref\\"', "${AWS::"]:
             self.assertIn(needle, text)
 
     def test_tags_come_back_exactly(self):
-        want = [{"Key": k, "Value": v} for k, v in self.spec["tags"].items()]
-        tagged = [(lid, r) for lid, r in self.t["Resources"].items() if "Tags" in r.get("Properties", {})]
-        self.assertGreater(len(tagged), 10)
-        for lid, r in tagged:
-            tags = r["Properties"]["Tags"]
-            for w in want:
-                self.assertEqual(tags.count(w), 1, "%s: %r" % (lid, w))
-            names = [x for x in tags if x["Key"] == "Name"]
-            self.assertEqual(len(names), 1, lid)
-            self.assertEqual(len(tags), len(want) + 1, lid)
+        for case, spec in self.each():
+            with self.subTest(os.path.relpath(case.spec, cfn_cases.TOP) + " " + case.env):
+                want = [{"Key": k, "Value": v} for k, v in spec["tags"].items()]
+                tagged = [(lid, r) for lid, r in case.template["Resources"].items()
+                          if "Tags" in r.get("Properties", {})]
+                self.assertGreater(len(tagged), 10)
+                for lid, r in tagged:
+                    tags = r["Properties"]["Tags"]
+                    for w in want:
+                        self.assertEqual(tags.count(w), 1, "%s: %r" % (lid, w))
+                    self.assertEqual(len([x for x in tags if x["Key"] == "Name"]), 1, lid)
+                    self.assertEqual(len(tags), len(want) + 1, lid)
 
     def test_env_values_come_back_exactly(self):
-        env = self.spec["services"]["api"]["env"]
-        tds = self.case.of_type("AWS::ECS::TaskDefinition")
-        self.assertEqual(len(tds), 1)
-        got = next(iter(tds.values()))["Properties"]["ContainerDefinitions"][0]["Environment"]
-        self.assertEqual({e["Name"]: e["Value"] for e in got}, env)
-        for e in got:
-            self.assertIsInstance(e["Value"], str)
+        for case, spec in self.each():
+            with self.subTest(os.path.relpath(case.spec, cfn_cases.TOP) + " " + case.env):
+                (svc,) = spec["services"].values()
+                tds = case.of_type("AWS::ECS::TaskDefinition")
+                self.assertEqual(len(tds), 1)
+                got = next(iter(tds.values()))["Properties"]["ContainerDefinitions"][0]["Environment"]
+                self.assertEqual({e["Name"]: e["Value"] for e in got}, svc["env"])
+                for e in got:
+                    self.assertIsInstance(e["Value"], str)
 
-    def test_punctuated_names_come_back_exactly(self):
-        table = next(iter(self.spec["tables"]))
-        role = next(iter(self.spec["cross_account_roles"]))
-        tables = [r["Properties"]["TableName"] for r in self.case.of_type("AWS::DynamoDB::Table").values()]
-        self.assertEqual(tables, ["%s-%s" % (self.spec["name"], table)])
-        roles = [r["Properties"]["RoleName"] for r in self.case.of_type("AWS::IAM::Role").values()]
-        self.assertIn("%s-%s" % (self.spec["name"], role), roles)
+    def test_names_and_key_attributes_come_back_exactly(self):
+        for case, spec in self.each():
+            with self.subTest(os.path.relpath(case.spec, cfn_cases.TOP) + " " + case.env):
+                tables = case.of_type("AWS::DynamoDB::Table")
+                self.assertEqual(sorted(r["Properties"]["TableName"] for r in tables.values()),
+                                 sorted("%s-%s" % (spec["name"], k) for k in spec["tables"]))
+                for key, t in spec["tables"].items():
+                    (props,) = [r["Properties"] for r in tables.values()
+                                if r["Properties"]["TableName"] == "%s-%s" % (spec["name"], key)]
+                    want = [{"AttributeName": t["key"]["hash"], "KeyType": "HASH"}]
+                    if "range" in t["key"]:
+                        want.append({"AttributeName": t["key"]["range"], "KeyType": "RANGE"})
+                    self.assertEqual(props["KeySchema"], want)
+                    for name, ix in t.get("indexes", {}).items():
+                        (gsi,) = [g for g in props["GlobalSecondaryIndexes"] if g["IndexName"] == name]
+                        self.assertEqual(gsi["KeySchema"][0], {"AttributeName": ix["hash"], "KeyType": "HASH"})
+                roles = [r["Properties"]["RoleName"] for r in case.of_type("AWS::IAM::Role").values()]
+                for key in spec.get("cross_account_roles", {}):
+                    self.assertIn("%s-%s" % (spec["name"], key), roles)
 
     def test_identifiers_stay_safe(self):
-        import re
         ident = re.compile(r"^[A-Za-z0-9]{1,255}$")
-        for lid in list(self.t["Resources"]) + list(self.t.get("Outputs", {})):
-            self.assertRegex(lid, ident)
-        for o in self.t.get("Outputs", {}).values():
-            self.assertRegex(o["Export"]["Name"], r"^[A-Za-z0-9:-]{1,255}$")
+        for case, _ in self.each():
+            with self.subTest(os.path.relpath(case.spec, cfn_cases.TOP) + " " + case.env):
+                for lid in list(case.template["Resources"]) + list(case.template.get("Outputs", {})):
+                    self.assertRegex(lid, ident)
+                for o in case.template.get("Outputs", {}).values():
+                    self.assertRegex(o["Export"]["Name"], r"^[A-Za-z0-9:-]{1,255}$")
 
     def test_user_text_is_never_an_intrinsic(self):
-        # A string that looks like {"Ref": ...} must stay a string, and the
-        # only intrinsic functions are the ones the emitter writes.
-        user = set(self.spec["tags"].values()) | set(self.spec["services"]["api"]["env"].values())
-        found = set(strings(self.t))
-        self.assertTrue(user <= found)
-        allowed = {"Ref", "Fn::GetAtt", "Fn::Join", "Fn::Select", "Fn::GetAZs", "Fn::Sub"}
+        # A string that looks like {"Ref": ...} stays a string, and the only
+        # intrinsic functions are the ones the emitter writes.
+        for case, spec in self.each():
+            with self.subTest(os.path.relpath(case.spec, cfn_cases.TOP) + " " + case.env):
+                (svc,) = spec["services"].values()
+                user = (set(spec["tags"]) | set(spec["tags"].values()) | set(svc["env"].values())) - {""}
+                self.assertTrue(user <= set(strings(case.template)))
 
-        def walk(node):
-            if isinstance(node, dict):
-                for k, v in node.items():
-                    if k.startswith("Fn::") or k == "Ref":
-                        self.assertIn(k, allowed)
-                        self.assertNotIn(json.dumps(v, ensure_ascii=False), user)
-                    walk(v)
-            elif isinstance(node, list):
-                for v in node:
-                    walk(v)
-        walk(self.t["Resources"])
+                def walk(node):
+                    if isinstance(node, dict):
+                        for k, v in node.items():
+                            if k.startswith("Fn::") or k == "Ref":
+                                self.assertIn(k, INTRINSICS)
+                                self.assertFalse(set(strings(v)) & user, "%s over user text" % k)
+                            walk(v)
+                    elif isinstance(node, list):
+                        for v in node:
+                            walk(v)
+                walk(case.template["Resources"])
 
-    def test_the_file_is_utf8_with_literal_emoji(self):
-        self.case.body.decode("utf-8")
-        self.assertIn("🚀".encode("utf-8"), self.case.body)
-        self.assertTrue(self.case.body.endswith(b"}\n"))
+    def test_the_files_are_utf8_with_literal_emoji(self):
+        for case, _ in self.each():
+            with self.subTest(os.path.relpath(case.spec, cfn_cases.TOP) + " " + case.env):
+                case.body.decode("utf-8")
+                self.assertIn("🚀".encode("utf-8"), case.body)
+                self.assertTrue(case.body.endswith(b"}\n"))
 
     def test_moto_hands_them_back(self):
-        # AWS (and moto) refuse tags outside [\p{L}\p{Z}\p{N}_.:/=+\-@]; those
-        # were checked in the template above and are left out of the deploy.
-        deployable = {k: v for k, v in self.spec["tags"].items() if aws_tag_text(k) and aws_tag_text(v)}
-        self.assertEqual(sorted(deployable), ["punctuation", "unicode"])
-        self.assertLess(len(deployable), len(self.spec["tags"]))
-        case = copy.copy(self.case)
-        case.template = copy.deepcopy(self.t)
-        for r in case.template["Resources"].values():
-            tags = r.get("Properties", {}).get("Tags")
-            if tags is not None:
-                tags[:] = [t for t in tags if t["Key"] == "Name" or t["Key"] in deployable]
-        case.body = json.dumps(case.template, ensure_ascii=False).encode("utf-8")
-        with moto_stack.deployed(case) as d:
-            self.assertEqual(d.status, "CREATE_COMPLETE", d.reason)
-            ec2 = d.client("ec2")
-            want = deployable
-            subnets = ec2.describe_subnets(Filters=[{"Name": "tag:Name", "Values": ["inject-*"]}])["Subnets"]
-            self.assertEqual(len(subnets), 4)
-            for s in subnets:
-                got = {t["Key"]: t["Value"] for t in s["Tags"] if not t["Key"].startswith("aws:")}
-                self.assertEqual({k: v for k, v in got.items() if k != "Name"}, want)
-            ecs = d.client("ecs")
-            arn = ecs.list_task_definitions()["taskDefinitionArns"][0]
-            env = ecs.describe_task_definition(taskDefinition=arn)["taskDefinition"]["containerDefinitions"][0]
-            self.assertEqual({e["name"]: e["value"] for e in env["environment"]},
-                             self.spec["services"]["api"]["env"])
-            table = "%s-%s" % (self.spec["name"], next(iter(self.spec["tables"])))
-            self.assertEqual(d.client("dynamodb").describe_table(TableName=table)["Table"]["TableName"], table)
+        deployable_somewhere = set()
+        for case, spec in self.each():
+            with self.subTest(os.path.relpath(case.spec, cfn_cases.TOP) + " " + case.env):
+                # AWS (and moto) refuse tags outside [\p{L}\p{Z}\p{N}_.:/=+\-@]; those
+                # were checked in the template above and are left out of the deploy.
+                deployable = {k: v for k, v in spec["tags"].items() if aws_tag_text(k) and aws_tag_text(v)}
+                deployable_somewhere |= set(deployable)
+                case = copy.copy(case)
+                case.template = copy.deepcopy(case.template)
+                for r in case.template["Resources"].values():
+                    tags = r.get("Properties", {}).get("Tags")
+                    if tags is not None:
+                        tags[:] = [t for t in tags if t["Key"] == "Name" or t["Key"] in deployable]
+                case.body = json.dumps(case.template, ensure_ascii=False).encode("utf-8")
+                with moto_stack.deployed(case) as d:
+                    self.assertEqual(d.status, "CREATE_COMPLETE", d.reason)
+                    subnets = d.client("ec2").describe_subnets(
+                        Filters=[{"Name": "tag:Name", "Values": [spec["name"] + "-*"]}])["Subnets"]
+                    self.assertEqual(len(subnets), 4)
+                    for s in subnets:
+                        got = {t["Key"]: t["Value"] for t in s["Tags"]
+                               if not t["Key"].startswith("aws:") and t["Key"] != "Name"}
+                        self.assertEqual(got, deployable)
+                    ecs = d.client("ecs")
+                    arn = ecs.list_task_definitions()["taskDefinitionArns"][0]
+                    env = ecs.describe_task_definition(taskDefinition=arn)["taskDefinition"]["containerDefinitions"][0]
+                    (svc,) = spec["services"].values()
+                    self.assertEqual({e["name"]: e["value"] for e in env["environment"]}, svc["env"])
+                    for key in spec["tables"]:
+                        table = "%s-%s" % (spec["name"], key)
+                        got = d.client("dynamodb").describe_table(TableName=table)["Table"]
+                        self.assertEqual(got["KeySchema"][0]["AttributeName"], spec["tables"][key]["key"]["hash"])
+        self.assertTrue({"unicode", "punctuation"} <= deployable_somewhere)
 
 
 if __name__ == "__main__":
