@@ -91,14 +91,18 @@ Diag **diag_sorted(Diags *d, int *n) {
   if (d->list.len)
     memcpy(v, d->list.items, sizeof(Diag *) * (size_t)d->list.len);
   sort_ctx = d;
-  qsort(v, (size_t)d->list.len, sizeof *v, cmp_diag);
-  int k = 0;
+  if (d->list.len > 1)
+    qsort(v, (size_t)d->list.len, sizeof *v, cmp_diag);
+  /* Repeats share file, line and column, so after sorting they sit in the
+   * same run of equal positions: compare within the run only. */
+  int k = 0, run = 0;
   for (int i = 0; i < d->list.len; i++) {
+    if (k && !(v[k - 1]->pos.line == v[i]->pos.line && v[k - 1]->pos.col == v[i]->pos.col &&
+               str_eq(v[k - 1]->pos.file, v[i]->pos.file)))
+      run = k;
     bool dup = false;
-    for (int j = k - 1; j >= 0 && v[j]->pos.line == v[i]->pos.line &&
-                        str_eq(v[j]->pos.file, v[i]->pos.file); j--)
-      if (same_diag(v[j], v[i]))
-        dup = true;
+    for (int j = run; j < k && !dup; j++)
+      dup = same_diag(v[j], v[i]);
     if (!dup)
       v[k++] = v[i];
   }
@@ -111,31 +115,53 @@ const char *diag_line(Diags *d, const char *file, int line, size_t *len) {
     Source *s = d->sources.items[i];
     if (!str_eq(s->file, file))
       continue;
-    const char *p = s->text, *end = s->text + s->len;
-    for (int l = 1; l < line && p < end; l++) {
-      const char *nl = memchr(p, '\n', (size_t)(end - p));
-      if (!nl)
-        return NULL;
-      p = nl + 1;
+    if (!s->lines) {
+      /* One pass over the text, so printing many diagnostics stays
+       * linear. Lines end at \n, \r\n or a lone \r, as libyaml counts
+       * them; lines[nlines] is the end of the text. */
+      const char *t = s->text;
+      int n = 2;
+      for (size_t k = 0; k < s->len; k++)
+        n += t[k] == '\n' || (t[k] == '\r' && (k + 1 == s->len || t[k + 1] != '\n'));
+      s->lines = arena_alloc(d->arena, sizeof(size_t) * (size_t)n);
+      s->nlines = 0;
+      s->lines[0] = 0;
+      for (size_t k = 0; k < s->len; k++)
+        if (t[k] == '\n' || (t[k] == '\r' && (k + 1 == s->len || t[k + 1] != '\n')))
+          s->lines[++s->nlines] = k + 1;
+      s->lines[++s->nlines] = s->len + 1;
     }
-    const char *e = p;
-    while (e < end && *e != '\n' && *e != '\r')
-      e++;
-    *len = (size_t)(e - p);
+    if (line < 1 || line > s->nlines || s->lines[line - 1] > s->len)
+      return NULL;
+    const char *p = s->text + s->lines[line - 1];
+    size_t n = s->lines[line] - 1 - s->lines[line - 1];
+    while (n && (p[n - 1] == '\n' || p[n - 1] == '\r'))
+      n--;
+    *len = n;
     return p;
   }
   return NULL;
 }
 
 /* Byte offset of character column 'col' (1-based) in a line of 'len'
- * bytes: positions count characters, as libyaml does. */
+ * bytes: positions count characters, as libyaml does. Diagnostics print
+ * in column order, so the walk resumes where the last one on the same
+ * line stopped; a huge one-line file costs its length, not its length
+ * times its errors. */
 static size_t col_offset(const char *line, size_t len, int col) {
+  static const char *memo_line;
+  static int memo_col = 1;
+  static size_t memo_off;
   size_t off = 0;
-  for (int c = 1; c < col && off < len; c++) {
+  int c = 1;
+  if (line == memo_line && col >= memo_col)
+    off = memo_off, c = memo_col;
+  for (; c < col && off < len; c++) {
     off++;
     while (off < len && ((unsigned char)line[off] & 0xC0) == 0x80)
       off++;
   }
+  memo_line = line, memo_col = c, memo_off = off;
   return off;
 }
 
@@ -162,40 +188,81 @@ void diag_redact(Diags *d, Pos pos) {
   Pos *p = arena_alloc(d->arena, sizeof *p);
   *p = pos;
   vec_push(d->arena, &d->redacted, p);
+  d->redacted_sorted = false;
+}
+
+static int cmp_pos(const void *x, const void *y) {
+  const Pos *a = *(const Pos *const *)x, *b = *(const Pos *const *)y;
+  int f = strcmp(a->file, b->file);
+  if (f)
+    return f;
+  return a->line != b->line ? (a->line > b->line) - (a->line < b->line)
+                            : (a->col > b->col) - (a->col < b->col);
+}
+
+/* The redacted values on one line: a run of the sorted list. */
+static int redactions_on(Diags *d, const char *file, int line, int *first) {
+  if (!d->redacted_sorted && d->redacted.len > 1)
+    qsort(d->redacted.items, (size_t)d->redacted.len, sizeof(void *), cmp_pos);
+  d->redacted_sorted = true;
+  int lo = 0, hi = d->redacted.len;
+  while (lo < hi) {
+    int mid = (lo + hi) / 2;
+    const Pos *r = d->redacted.items[mid];
+    int f = strcmp(r->file, file);
+    if (f < 0 || (f == 0 && r->line < line))
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  *first = lo;
+  int n = 0;
+  while (lo + n < d->redacted.len && ((Pos *)d->redacted.items[lo + n])->line == line &&
+         str_eq(((Pos *)d->redacted.items[lo + n])->file, file))
+    n++;
+  return n;
 }
 
 /* Print a source line with every redacted value on it masked, clipped to
  * a window around the caret when it is long, then the caret. */
 static void print_source(Diags *d, FILE *out, const Diag *g, const char *line, size_t len) {
   enum { WIDTH = 120, BEFORE = 60 };
-  char *text = arena_strndup(d->arena, line, len);
-  for (int i = 0; i < d->redacted.len; i++) {
-    const Pos *r = d->redacted.items[i];
-    if (r->line != g->pos.line || !str_eq(r->file, g->pos.file))
-      continue;
-    size_t from = col_offset(text, len, r->col), to = token_end(text, len, from);
-    for (size_t k = from; k < to; k++)
-      if (!(k == from || k + 1 == to) || !strchr("\"'", text[k]))
-        text[k] = '*';
-  }
-  size_t caret = col_offset(text, len, g->pos.col);
+  size_t caret = col_offset(line, len, g->pos.col);
   size_t start = 0, end = len;
   if (len > WIDTH) {
     start = caret > BEFORE ? caret - BEFORE : 0;
-    while (start > 0 && ((unsigned char)text[start] & 0xC0) == 0x80)
+    while (start > 0 && ((unsigned char)line[start] & 0xC0) == 0x80)
       start--;
     end = start + WIDTH < len ? start + WIDTH : len;
-    while (end < len && ((unsigned char)text[end] & 0xC0) == 0x80)
+    while (end < len && ((unsigned char)line[end] & 0xC0) == 0x80)
       end++;
   }
+  /* Copy only the window shown, then mask the redacted values in it. On
+   * a pathologically long line the whole window is masked instead of
+   * finding each value's extent. */
+  char *text = arena_strndup(d->arena, line + start, end - start);
+  int first, nred = redactions_on(d, g->pos.file, g->pos.line, &first);
+  if (nred && len > 4096) {
+    for (size_t k = 0; k < end - start; k++)
+      if (text[k] != ' ' && text[k] != '\t')
+        text[k] = '*';
+    nred = 0;
+  }
+  for (int i = first; i < first + nred; i++) {
+    const Pos *r = d->redacted.items[i];
+    size_t from = col_offset(line, len, r->col), to = token_end(line, len, from);
+    for (size_t k = from > start ? from : start; k < to && k < end; k++)
+      if (!(k == from || k + 1 == to) || !strchr("\"'", line[k]))
+        text[k - start] = '*';
+  }
+  caret = col_offset(line, len, g->pos.col);   /* resumes the walk for the next one */
   const char *pre = start ? "..." : "", *post = end < len ? "..." : "";
-  fprintf(out, "%5d | %s%.*s%s\n      | %s", g->pos.line, pre, (int)(end - start), text + start,
-          post, start ? "   " : "");
+  fprintf(out, "%5d | %s%s%s\n      | %s", g->pos.line, pre, text, post, start ? "   " : "");
   /* Keep tabs so the caret lines up under tab-indented text. */
   for (size_t i = start; i < caret; i++) {
-    if (((unsigned char)text[i] & 0xC0) == 0x80)
+    if (((unsigned char)line[i] & 0xC0) == 0x80)
       continue;
-    fputc(text[i] == '\t' ? '\t' : ' ', out);
+    fputc(line[i] == '\t' ? '\t' : ' ', out);
   }
   fputs("^\n", out);
 }

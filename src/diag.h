@@ -11,6 +11,7 @@
 #ifndef INFRAC_DIAG_H
 #define INFRAC_DIAG_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "value.h"
@@ -30,6 +31,8 @@ typedef struct Source {
   const char *file;
   const char *text;
   size_t len;
+  size_t *lines;   /* offset of each line's start, built on first use */
+  int nlines;
 } Source;
 
 typedef struct Diags {
@@ -37,6 +40,7 @@ typedef struct Diags {
   Vec list;     /* of Diag * */
   Vec sources;  /* of Source *, in the order files were read */
   Vec redacted; /* of Pos *: values whose source text is never printed */
+  bool redacted_sorted;
   int errors;
 } Diags;
 

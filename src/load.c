@@ -507,7 +507,7 @@ static Value *from_json(Arena *a, Diags *d, const char *file, json_t *j, const c
     }
     if (sc->lost) {
       /* Out of step: take the members as jansson holds them, unpositioned. */
-      v->map.n = 0;
+      v = val_new(a, V_MAP, pos);
       const char *key;
       json_t *child;
       json_object_foreach(j, key, child) {

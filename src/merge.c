@@ -5,6 +5,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "load.h"
 
@@ -91,11 +92,33 @@ static Value *combine(Arena *a, const Value *base, const Value *over) {
   return out;
 }
 
-/* Load 'path' and everything it includes; 'files' collects every file. */
-static Value *load_tree(Arena *a, Diags *d, const char *path, Chain *up, int depth, Vec *files,
-                        const Value *ref, const char *refpath) {
-  if (files)
-    vec_push(a, files, (void *)path);
+typedef struct Tree {
+  Arena *a;
+  Diags *d;
+  Vec *files;   /* collects every file read, or NULL */
+  int reads;    /* files read so far, diamonds counted each time */
+  long long bytes;   /* their total size */
+} Tree;
+
+/* Load 'path' and everything it includes. */
+static Value *load_tree(Tree *t, const char *path, Chain *up, int depth, const Value *ref,
+                        const char *refpath) {
+  Arena *a = t->a;
+  Diags *d = t->d;
+  if (t->files)
+    vec_push(a, t->files, (void *)path);
+  t->reads++;
+  /* The size limit holds for a spec and its includes together, so a file
+   * included from many places cannot multiply it. */
+  struct stat st;
+  if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+    t->bytes += st.st_size;
+    if (ref && t->bytes > LOAD_MAX_FILE_BYTES && st.st_size <= LOAD_MAX_FILE_BYTES) {
+      diag_error(d, ref->pos, refpath, "a spec and its includes hold at most %u MiB together",
+                 LOAD_MAX_FILE_BYTES >> 20);
+      return NULL;
+    }
+  }
   Value *root = spec_load_named(a, d, path, ref, refpath);
   if (!root)
     return NULL;
@@ -144,7 +167,13 @@ static Value *load_tree(Arena *a, Diags *d, const char *path, Chain *up, int dep
       ok = false;
       continue;
     }
-    Value *frag = load_tree(a, d, target, &here, depth + 1, files, item, ipath);
+    /* A file may be included from many places (a diamond), so depth alone
+     * does not bound the work: count every read. */
+    if (t->reads >= MERGE_MAX_INCLUDE_READS) {
+      diag_error(d, item->pos, ipath, "the includes read more than %d files", MERGE_MAX_INCLUDE_READS);
+      return NULL;
+    }
+    Value *frag = load_tree(t, target, &here, depth + 1, item, ipath);
     if (!frag) {
       ok = false;
       continue;
@@ -169,7 +198,8 @@ int spec_env_names(Arena *a, const Value *root, const char ***names) {
 }
 
 Value *spec_resolve(Arena *a, Diags *d, const char *path, const char *env) {
-  Value *root = load_tree(a, d, path, NULL, 0, NULL, NULL, NULL);
+  Tree t = {a, d, NULL, 0, 0};
+  Value *root = load_tree(&t, path, NULL, 0, NULL, NULL);
   if (!root || !env)
     return root;
   Value *envs = val_get(root, "environments");
@@ -213,7 +243,8 @@ Value *spec_resolve(Arena *a, Diags *d, const char *path, const char *env) {
 
 int spec_files(Arena *a, Diags *d, const char *path, const char ***files) {
   Vec v = {0};
-  load_tree(a, d, path, NULL, 0, &v, NULL, NULL);
+  Tree t = {a, d, &v, 0, 0};
+  load_tree(&t, path, NULL, 0, NULL, NULL);
   *files = (const char **)v.items;
   return v.len;
 }

@@ -14,6 +14,7 @@
 #include "diag.h"
 
 #define MERGE_MAX_INCLUDE_DEPTH 16
+#define MERGE_MAX_INCLUDE_READS 256   /* files read for one spec, repeats included */
 
 /* A pure merge of 'over' onto 'base'; returns a new tree. */
 Value *spec_merge(Arena *a, const Value *base, const Value *over);

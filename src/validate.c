@@ -191,11 +191,20 @@ static Value *expect_map(V *v, Value *x, const char *path) {
   return x;
 }
 
+/* Far above any real spec, and low enough that the checks comparing
+ * every item of a list or section with every other stay instant: a list
+ * or section past it is reported and left out. */
+#define MAX_ITEMS 1000
+
 static Value *expect_list(V *v, Value *x, const char *path) {
   if (!x)
     return NULL;
   if (x->kind != V_LIST) {
     err(v, x, path, "expected a list, found %s", describe(x));
+    return NULL;
+  }
+  if (x->list.n > MAX_ITEMS) {
+    err(v, x, path, "a list holds at most %d items, found %d", MAX_ITEMS, x->list.n);
     return NULL;
   }
   return x;
@@ -732,6 +741,9 @@ static LoadBalancer *check_lb(V *v, Value *x) {
   if (ls && expect_list(v, ls, "load_balancer.listeners")) {
     if (ls->list.n == 0)
       err(v, ls, "load_balancer.listeners", "a load balancer needs at least one listener");
+    if (ls->list.n > 50)
+      err(v, ls, "load_balancer.listeners", "an Application Load Balancer has at most 50 listeners, found %d",
+          ls->list.n);
     lb->listeners = arena_alloc(v->a, sizeof(Listener) * (size_t)(ls->list.n + 1));
     for (int i = 0; i < ls->list.n; i++) {
       Value *l = ls->list.items[i];
@@ -912,6 +924,10 @@ static KV *string_map(V *v, Value *x, const char *path, int *n, bool env_names) 
   *n = 0;
   if (!expect_map(v, x, path))
     return NULL;
+  if (x->map.n > MAX_ITEMS) {
+    err(v, x, path, "a map holds at most %d keys here, found %d", MAX_ITEMS, x->map.n);
+    return NULL;
+  }
   KV *out = arena_alloc(v->a, sizeof(KV) * (size_t)(x->map.n + 1));
   for (int i = 0; i < x->map.n; i++) {
     MapEntry *e = &x->map.entries[i];
@@ -1447,6 +1463,11 @@ static bool region_ok(const char *s) {
 
 static void check_tags(V *v, Model *m, Value *x) {
   m->tags = string_map(v, x, "tags", &m->ntags, false);
+  if (m->ntags > 49) {
+    err(v, x, "tags", "at most 49 tags: AWS allows 50 on a resource and infrac sets Name, found %d",
+        m->ntags);
+    m->ntags = 0;
+  }
   for (int i = 0; i < m->ntags; i++) {
     const char *p = join(v, "tags", m->tags[i].key);
     MapEntry *e = val_entry(x, m->tags[i].key);
@@ -1492,6 +1513,10 @@ static MapEntry **section(V *v, Value *root, const char *key, int *n) {
     return NULL;
   if (!expect_map(v, x, key))
     return NULL;
+  if (x->map.n > MAX_ITEMS) {
+    err(v, x, key, "a spec holds at most %d %s, found %d", MAX_ITEMS, key, x->map.n);
+    return NULL;
+  }
   MapEntry **es = arena_alloc(v->a, sizeof(MapEntry *) * (size_t)(x->map.n + 1));
   for (int i = 0; i < x->map.n; i++)
     es[i] = &x->map.entries[i];

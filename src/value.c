@@ -77,9 +77,39 @@ void val_push(Arena *a, Value *list, Value *item) {
   list->list.items[list->list.n++] = item;
 }
 
+/* The hash index of a big map: open addressing over entry numbers, kept
+ * at most half full, rebuilt when it would fill. Maps only ever grow
+ * (entries are replaced in place, never removed), so an index stays valid. */
+static void index_put(Value *map, int i) {
+  size_t mask = (size_t)map->map.hcap - 1;
+  size_t h = hash_fnv1a(map->map.entries[i].key) & mask;
+  while (map->map.hidx[h])
+    h = (h + 1) & mask;
+  map->map.hidx[h] = i + 1;
+}
+
+static void index_build(Arena *a, Value *map) {
+  int cap = 64;
+  while (cap < 2 * (map->map.n + 1))
+    cap *= 2;
+  map->map.hidx = arena_alloc(a, sizeof(int) * (size_t)cap);
+  map->map.hcap = cap;
+  for (int i = 0; i < map->map.n; i++)
+    index_put(map, i);
+}
+
 MapEntry *val_entry(const Value *map, const char *key) {
   if (!map || map->kind != V_MAP)
     return NULL;
+  if (map->map.hidx) {
+    size_t mask = (size_t)map->map.hcap - 1;
+    for (size_t h = hash_fnv1a(key) & mask; map->map.hidx[h]; h = (h + 1) & mask) {
+      MapEntry *e = &map->map.entries[map->map.hidx[h] - 1];
+      if (strcmp(e->key, key) == 0)
+        return e;
+    }
+    return NULL;
+  }
   for (int i = 0; i < map->map.n; i++)
     if (strcmp(map->map.entries[i].key, key) == 0)
       return &map->map.entries[i];
@@ -107,6 +137,10 @@ void val_set_at(Arena *a, Value *map, const char *key, Pos key_pos, Value *v) {
     map->map.cap = cap;
   }
   map->map.entries[map->map.n++] = (MapEntry){arena_strdup(a, key), key_pos, v};
+  if (map->map.hidx && 2 * map->map.n <= map->map.hcap)
+    index_put(map, map->map.n - 1);
+  else if (map->map.n >= MAP_INDEX_MIN)
+    index_build(a, map);
 }
 
 void val_set(Arena *a, Value *map, const char *key, Value *v) {
@@ -120,6 +154,8 @@ Value *val_map_copy(Arena *a, const Value *map) {
     c->map.entries = arena_alloc(a, sizeof(MapEntry) * (size_t)map->map.n);
     memcpy(c->map.entries, map->map.entries, sizeof(MapEntry) * (size_t)map->map.n);
   }
+  if (c->map.n >= MAP_INDEX_MIN)
+    index_build(a, c);
   return c;
 }
 

@@ -55,7 +55,9 @@ struct Value {
     double f;
     const char *s;
     struct { Value **items; int n, cap; } list;
-    struct { MapEntry *entries; int n, cap; } map;
+    /* maps of MAP_INDEX_MIN entries or more carry a hash index (entry
+     * number + 1 per slot, 0 empty) so lookups stay O(1) on huge maps */
+    struct { MapEntry *entries; int n, cap; int *hidx; int hcap; } map;
     /* V_REF: attribute 'attr' of plan resource 'res'; 'known' is its value
      * when it can be computed without deploying (an ARN built from the
      * account), else NULL. */
@@ -77,6 +79,8 @@ Value *val_az(Arena *a, int index);
 Value *val_concat(Arena *a);
 
 void val_push(Arena *a, Value *list, Value *item);          /* list or concat */
+#define MAP_INDEX_MIN 16
+
 void val_set(Arena *a, Value *map, const char *key, Value *v); /* replaces */
 void val_set_at(Arena *a, Value *map, const char *key, Pos key_pos, Value *v);
 Value *val_get(const Value *map, const char *key);          /* NULL if absent */

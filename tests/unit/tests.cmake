@@ -16,6 +16,8 @@ foreach(t ${UNIT_TESTS})
     target_link_libraries(test_${t} PRIVATE infrac_core PkgConfig::CMOCKA)
     target_compile_definitions(test_${t} PRIVATE INFRAC_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
     add_test(NAME unit.${t} COMMAND test_${t})
+    # a hang guard, not a speed measurement (speed is measured in bench/)
+    set_tests_properties(unit.${t} PROPERTIES TIMEOUT 120)
   elseif(NOT TARGET PkgConfig::CMOCKA)
     # A missing test library is a failure, not a skip.
     add_test(NAME unit.${t} COMMAND sh -c
