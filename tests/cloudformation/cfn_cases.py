@@ -9,15 +9,24 @@ with a copy of earlier output.
 INFRAC names the binary (ctest sets it); the default is build/infrac.
 """
 
+import atexit
 import glob
 import json
 import os
+import shutil
 import subprocess
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
 INFRAC = os.environ.get("INFRAC", os.path.join(TOP, "build", "infrac"))
+
+
+def scratch(prefix="infrac-cfn-"):
+    """A temporary folder removed when the test process ends."""
+    path = tempfile.mkdtemp(prefix=prefix)
+    atexit.register(shutil.rmtree, path, True)
+    return path
 
 
 def spec_files():
@@ -77,7 +86,7 @@ def build_spec(spec, dest):
 
 def build_cases(out_dir=None):
     """Build every spec in every environment; a list of Case, sorted by label."""
-    out_dir = out_dir or tempfile.mkdtemp(prefix="infrac-cfn-")
+    out_dir = out_dir or scratch()
     cases = []
     for i, spec in enumerate(spec_files()):
         cases += build_spec(spec, os.path.join(out_dir, "%02d" % i))

@@ -20,7 +20,6 @@ import copy
 import json
 import os
 import re
-import tempfile
 import unicodedata
 import unittest
 
@@ -76,7 +75,7 @@ class TestInjection(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.cases = []      # (case, the spec as the oracle reads it for that environment)
-        out = tempfile.mkdtemp(prefix="infrac-cfn-inject-")
+        out = cfn_cases.scratch("infrac-cfn-inject-")
         for i, path in enumerate(SPECS):
             raw = read_spec(path)
             for case in cfn_cases.build_spec(path, os.path.join(out, str(i))):

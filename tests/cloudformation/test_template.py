@@ -274,8 +274,7 @@ class TestNothingToDeploy(unittest.TestCase):
         # A stack needs one resource: the handle creates nothing in the account.
         import json
         import os
-        import tempfile
-        work = tempfile.mkdtemp(prefix="infrac-cfn-empty-")
+        work = cfn_cases.scratch("infrac-cfn-empty-")
         spec = os.path.join(work, "spec.yaml")
         with open(spec, "w") as f:
             f.write("infrac: 1\nname: empty\nregion: us-east-1\n")
