@@ -30,7 +30,6 @@
  * attribute it does not know, is an internal error: nothing is written,
  * so a new plan attribute cannot be dropped silently.
  */
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -78,7 +77,7 @@ struct Res {
   const char *label;    /* the resource name: the key as an identifier */
   const char *addr;     /* type.label */
   int file;
-  uint64_t used;        /* attribute entries read, by index */
+  bool *used;           /* attribute entries read, by index */
 };
 
 struct T {
@@ -227,9 +226,13 @@ static bool has_az(const Value *v, int depth) {
   case V_AZ:
     return true;
   case V_LIST:
-  case V_CONCAT:
     for (int i = 0; i < v->list.n; i++)
       if (has_az(v->list.items[i], depth + 1))
+        return true;
+    return false;
+  case V_CONCAT:
+    for (int i = 0; i < v->concat.n; i++)
+      if (has_az(v->concat.parts[i], depth + 1))
         return true;
     return false;
   case V_MAP:
@@ -249,8 +252,7 @@ static const Value *A(Res *x, const char *key) {
   const Value *m = x->r->attrs;
   for (int i = 0; i < m->map.n; i++)
     if (!strcmp(m->map.entries[i].key, key)) {
-      if (i < 64)
-        x->used |= (uint64_t)1 << i;
+      x->used[i] = true;
       return m->map.entries[i].val;
     }
   return NULL;
@@ -878,6 +880,14 @@ static HclBody *file_body(T *t, int f) {
 
 /* ---- resources ---- */
 
+/* A plan attribute no renderer read would be dropped without a word. */
+static void unread(T *t, Res *x) {
+  const Value *m = x->r->attrs;
+  for (int i = 0; i < m->map.n; i++)
+    if (!x->used[i])
+      fail(t, x, "attribute '%s' has no Terraform form", m->map.entries[i].key);
+}
+
 static void render(T *t, Res *x) {
   HclBody *b = hcl_block(file_body(t, x->file), "resource", x->k->type, x->label);
   x->k->render(t, x, b);
@@ -906,10 +916,7 @@ static void render(T *t, Res *x) {
     hcl_gap(b);
     hcl_attr(b, "depends_on", deps);
   }
-  const Value *m = x->r->attrs;
-  for (int i = 0; i < m->map.n; i++)
-    if (i >= 64 || !(x->used & ((uint64_t)1 << i)))
-      fail(t, x, "attribute '%s' has no Terraform form", m->map.entries[i].key);
+  unread(t, x);
 }
 
 /* ---- outputs ---- */
@@ -1014,10 +1021,7 @@ static void outputs(T *t) {
         account && account->kind == V_STR ? account->s : "?");
     if (doc)
       output(t, name, desc, jsonencode(t, x, doc));
-    const Value *m = x->r->attrs;
-    for (int k = 0; k < m->map.n; k++)
-      if (k >= 64 || !(x->used & ((uint64_t)1 << k)))
-        fail(t, x, "attribute '%s' has no Terraform form", m->map.entries[k].key);
+    unread(t, x);
   }
 }
 
@@ -1126,6 +1130,7 @@ bool tf_emit(Arena *a, Diags *d, const Plan *p, Output *out) {
     Res *x = &t->res[i];
     x->r = p->resources.items[i];
     x->k = kind_of(x->r);
+    x->used = arena_alloc(a, sizeof(bool) * (size_t)(x->r->attrs->map.n + 1));
     if (!x->k) {
       fail(t, x, "the Terraform target has no resource for kind '%s'", x->r->kind);
       x->k = &KINDS[sizeof KINDS / sizeof KINDS[0] - 1];

@@ -30,3 +30,13 @@ endforeach()
 set_tests_properties(golden.terraform terraform.conformance terraform.deterministic terraform.bad_template
                      terraform.facts terraform.injection terraform.envdiff terraform.identity
                      PROPERTIES ENVIRONMENT "INFRAC=$<TARGET_FILE:infrac>")
+# The emitter's guards on plans changed in memory (cmocka).
+if(TARGET PkgConfig::CMOCKA)
+  add_executable(test_terraform ${TF_CHECK_DIR}/test_terraform.c)
+  target_link_libraries(test_terraform PRIVATE infrac_core PkgConfig::CMOCKA)
+  target_compile_definitions(test_terraform PRIVATE INFRAC_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
+  add_test(NAME terraform.guards COMMAND test_terraform)
+else()
+  add_test(NAME terraform.guards COMMAND sh -c
+           "echo 'terraform.guards: cmocka not found (apt-get install libcmocka-dev)' >&2; exit 1")
+endif()

@@ -18,9 +18,22 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 export const here = path.dirname(fileURLToPath(import.meta.url));
 export const top = path.resolve(here, "../..");
 
+// The node_modules folder holding 'pkg', installed on first use. What the
+// install prints is shown only when it fails, so a first run's output is
+// the same as any other's (the fixtures compare output byte for byte).
+function ensureNpm(pkg) {
+  try {
+    return execFileSync(path.join(top, "tests/tools/ensure-npm"), [pkg], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+  } catch (e) {
+    process.stderr.write(e.stderr || "");
+    console.error(`cannot install ${pkg} with tests/tools/ensure-npm: ${e.message}`);
+    process.exit(2);
+  }
+}
+
 const modules =
   process.env.INFRAC_NODE_MODULES ||
-  execFileSync(path.join(top, "tests/tools/ensure-npm"), ["@cdktf/hcl2json"], { encoding: "utf8" }).trim();
+  ensureNpm("@cdktf/hcl2json");
 export const hcl2json = await import(pathToFileURL(path.join(modules, "@cdktf/hcl2json/lib/index.js")).href);
 
 // ---- failures ----
