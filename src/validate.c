@@ -228,7 +228,7 @@ static const char *get_str(V *v, Value *map, const char *key, const char *path, 
 static const char *req_str(V *v, Value *map, const char *key, const char *path) {
   Value *x = val_get(map, key);
   if (!x) {
-    err(v, map, path, "'%s' is required", key);
+    err(v, map, *path ? path : key, "'%s' is required", key);
     return NULL;
   }
   return get_str(v, map, key, path, NULL);
@@ -307,7 +307,7 @@ static const char *account_str(V *v, Value *map, const char *key, const char *pa
   Value *x = val_get(map, key);
   if (!x) {
     if (required)
-      err(v, map, path, "'%s' is required", key);
+      err(v, map, *path ? path : key, "'%s' is required", key);
     return NULL;
   }
   if (x->kind == V_INT) {
@@ -1622,7 +1622,7 @@ Model *spec_validate(Arena *a, Diags *d, Value *root, const char *file, const ch
 
   Value *ver = val_get(root, "infrac");
   if (!ver)
-    err(v, root, "", "'infrac: 1' is required: it names the spec format version");
+    err(v, root, "infrac", "'infrac: 1' is required: it names the spec format version");
   else if (ver->kind != V_INT || ver->i != 1)
     err(v, ver, "infrac", "this infrac reads spec format version 1, found %s", ver->raw ? ver->raw : describe(ver));
 
