@@ -29,5 +29,6 @@ int run_check(const Options *o);
 int run_plan(const Options *o);
 int run_diff(const Options *o);     /* diff.c */
 int run_policy(const Options *o);   /* policy.c */
+int run_graph(const Options *o);    /* graph.c */
 
 #endif

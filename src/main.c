@@ -55,6 +55,14 @@ static const Command commands[] = {
      "attribute that forces each replacement, data loss, and security-relevant\n"
      "changes. Exit status 0: no differences, 1: differences, 2: error.\n",
      "--env --all-envs --format --base"},
+    {"graph", run_graph,
+     "usage: infrac graph [--env E] [--format dot|mermaid] SPEC\n"
+     "Prints the architecture diagram drawn from the plan: region, VPC, AZs and\n"
+     "subnets; gateways and NAT addresses; the load balancer, services, databases,\n"
+     "tables, registries and cross-account roles, with the traffic, data access,\n"
+     "egress and trust between them. Graphviz renders dot (the default):\n"
+     "  infrac graph SPEC | dot -Tsvg > diagram.svg\n",
+     "--env --format"},
     {NULL, NULL, NULL, NULL},
 };
 

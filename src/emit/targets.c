@@ -9,6 +9,7 @@ bool tf_emit(Arena *a, Diags *d, const Plan *p, Output *out);
 bool k8s_emit(Arena *a, Diags *d, const Plan *p, Output *out);
 bool pol_emit(Arena *a, Diags *d, const Plan *p, Output *out);
 bool cfn_emit(Arena *a, Diags *d, const Plan *p, Output *out);
+bool graph_emit(Arena *a, Diags *d, const Plan *p, Output *out);
 
 const Target emit_targets[] = {
     {"plan", plan_emit, ""},
@@ -16,5 +17,6 @@ const Target emit_targets[] = {
     {"cloudformation", cfn_emit, "cloudformation"},
     {"kubernetes", k8s_emit, "kubernetes"},
     {"policies", pol_emit, "policies"},
+    {"graph", graph_emit, ""},
     {NULL, NULL, NULL},
 };
