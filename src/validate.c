@@ -765,7 +765,8 @@ static LoadBalancer *check_lb(V *v, Value *x) {
       }
       li->protocol = proto ? proto : li->certificate ? "HTTPS" : "HTTP";
       if (!strcmp(li->protocol, "HTTPS") && !li->certificate)
-        err(v, val_get(l, "protocol") ? val_get(l, "protocol") : l, lpath,
+        err(v, val_get(l, "protocol") ? val_get(l, "protocol") : l,
+            val_get(l, "protocol") ? join(v, lpath, "protocol") : lpath,
             "an HTTPS listener needs a certificate (an ACM certificate ARN)");
       if (!strcmp(li->protocol, "HTTP") && li->certificate)
         err(v, val_get(l, "certificate"), join(v, lpath, "certificate"),
