@@ -223,8 +223,12 @@ static void resolve_plain(Arena *a, Value *v, const char *s) {
   v->s = s;
 }
 
-static void add_node(YamlLoader *L, Value *v, long size, const char *anchor, Pos at) {
-  L->nodes += size;
+/* Attach a finished node to its parent. 'size' is its expanded node
+ * count (what an alias to it would add); 'fresh' the nodes it adds to the
+ * document now: 1 for a scalar or a closed collection (its children were
+ * counted as they came), its whole size for an alias. */
+static void add_node(YamlLoader *L, Value *v, long size, long fresh, const char *anchor, Pos at) {
+  L->nodes += fresh;
   if (L->nodes > LOAD_MAX_NODES && !L->failed) {
     diag_error(L->d, at, NULL, "document expands to more than %d nodes (alias bomb?)",
                LOAD_MAX_NODES);
@@ -259,6 +263,12 @@ static void add_node(YamlLoader *L, Value *v, long size, const char *anchor, Pos
     }
     f->key = v->raw ? v->raw : "";
     f->key_pos = v->pos;
+    if (strlen(f->key) > LOAD_MAX_KEY) {
+      diag_error(L->d, v->pos, stack_path(L, L->depth - 1, NULL), "a key is at most %d characters",
+                 LOAD_MAX_KEY);
+      L->failed = true;
+      return;
+    }
     if (val_entry(f->node, f->key)) {
       MapEntry *e = val_entry(f->node, f->key);
       diag_error(L->d, v->pos, stack_path(L, L->depth - 1, f->key),
@@ -314,7 +324,7 @@ static Value *load_yaml(Arena *a, Diags *d, const char *name, const char *text, 
         L.failed = true;
         break;
       }
-      add_node(&L, found->node, found->size, NULL, at);
+      add_node(&L, found->node, found->size, found->size, NULL, at);
       break;
     }
     case YAML_SCALAR_EVENT: {
@@ -340,7 +350,7 @@ static Value *load_yaml(Arena *a, Diags *d, const char *name, const char *text, 
         v->s = s;
         v->quoted = true;
       }
-      add_node(&L, v, 1, anchor, at);
+      add_node(&L, v, 1, 1, anchor, at);
       break;
     }
     case YAML_SEQUENCE_START_EVENT:
@@ -366,7 +376,7 @@ static Value *load_yaml(Arena *a, Diags *d, const char *name, const char *text, 
     case YAML_SEQUENCE_END_EVENT:
     case YAML_MAPPING_END_EVENT: {
       Frame f = L.stack[--L.depth];
-      add_node(&L, f.node, f.size, f.anchor, f.node->pos);
+      add_node(&L, f.node, f.size, 1, f.anchor, f.node->pos);
       break;
     }
     default:
@@ -457,8 +467,24 @@ static Pos js_pos(JScan *s, const char *file, const char *path) {
   return (Pos){.file = file, .line = s->line, .col = s->col, .path = path};
 }
 
-static char *child_path(Arena *a, const char *parent, const char *key) {
-  return *parent ? arena_printf(a, "%s.%s", parent, key) : arena_strdup(a, key);
+const char *spec_path_join(Arena *a, const char *parent, const char *key) {
+  if (!*parent)
+    return strlen(key) > LOAD_MAX_PATH ? arena_printf(a, "%.*s...", LOAD_MAX_PATH, key) : key;
+  size_t pl = strlen(parent);
+  if (pl >= 3 && !strcmp(parent + pl - 3, "..."))
+    return parent;
+  if (pl + 1 + strlen(key) > LOAD_MAX_PATH)
+    return arena_printf(a, "%s.%.*s...", parent, (int)(LOAD_MAX_PATH > pl ? LOAD_MAX_PATH - pl : 0), key);
+  return arena_printf(a, "%s.%s", parent, key);
+}
+
+const char *spec_path_index(Arena *a, const char *parent, long i) {
+  size_t pl = strlen(parent);
+  if (pl >= 3 && !strcmp(parent + pl - 3, "..."))
+    return parent;
+  if (pl > LOAD_MAX_PATH)
+    return arena_printf(a, "%s...", parent);
+  return arena_printf(a, "%s[%ld]", parent, i);
 }
 
 static Value *from_json(Arena *a, Diags *d, const char *file, json_t *j, const char *path,
@@ -498,7 +524,13 @@ static Value *from_json(Arena *a, Diags *d, const char *file, json_t *j, const c
       }
       const char *k = arena_strndup(a, json_string_value(key), json_string_length(key));
       json_decref(key);
-      const char *cp = child_path(a, path, k);
+      if (strlen(k) > LOAD_MAX_KEY) {
+        if (!*failed)
+          diag_error(d, kpos, path, "a key is at most %d characters", LOAD_MAX_KEY);
+        *failed = true;
+        return NULL;
+      }
+      const char *cp = spec_path_join(a, path, k);
       kpos.path = cp;
       Value *c = from_json(a, d, file, child, cp, depth + 1, failed, sc);
       if (!c)
@@ -511,7 +543,7 @@ static Value *from_json(Arena *a, Diags *d, const char *file, json_t *j, const c
       const char *key;
       json_t *child;
       json_object_foreach(j, key, child) {
-        const char *cp = child_path(a, path, key);
+        const char *cp = spec_path_join(a, path, key);
         Value *c = from_json(a, d, file, child, cp, depth + 1, failed, sc);
         if (!c)
           return NULL;
@@ -529,8 +561,7 @@ static Value *from_json(Arena *a, Diags *d, const char *file, json_t *j, const c
     json_array_foreach(j, i, child) {
       if (i)
         js_expect(sc, ',');
-      Value *c = from_json(a, d, file, child, arena_printf(a, "%s[%zu]", path, i), depth + 1,
-                           failed, sc);
+      Value *c = from_json(a, d, file, child, spec_path_index(a, path, (long)i), depth + 1, failed, sc);
       if (!c)
         return NULL;
       val_push(a, v, c);

@@ -13,6 +13,15 @@
 #define LOAD_MAX_FILE_BYTES (8u << 20)
 #define LOAD_MAX_DEPTH 64
 #define LOAD_MAX_NODES 1000000
+#define LOAD_MAX_KEY 1024        /* characters in a map key (libyaml's own cap on plain keys) */
+#define LOAD_MAX_PATH 256        /* key paths kept longer are cut, ending in "..." */
+
+/* "parent.key" (or "key" at the top), cut to about LOAD_MAX_PATH bytes:
+ * a path already cut is returned as it is, so deep, wide documents cannot
+ * make their paths' total size explode. */
+const char *spec_path_join(Arena *a, const char *parent, const char *key);
+/* "parent[i]", cut the same way. */
+const char *spec_path_index(Arena *a, const char *parent, long i);
 
 /* By extension: .json is JSON, .yaml and .yml are YAML. */
 Value *spec_load_file(Arena *a, Diags *d, const char *path);

@@ -345,11 +345,11 @@ static void scan_secrets(V *v, const char *const *words, const Value *x, const c
       /* secrets: values are references by construction */
       if (!strcmp(e->key, "secrets") && e->val->kind == V_MAP)
         continue;
-      scan_secrets(v, words, e->val, e->key, join(v, path, e->key), depth + 1);
+      scan_secrets(v, words, e->val, e->key, spec_path_join(v->a, path, e->key), depth + 1);
     }
   } else if (x->kind == V_LIST) {
     for (int i = 0; i < x->list.n; i++)
-      scan_secrets(v, words, x->list.items[i], key, arena_printf(v->a, "%s[%d]", path, i), depth + 1);
+      scan_secrets(v, words, x->list.items[i], key, spec_path_index(v->a, path, i), depth + 1);
   }
 }
 

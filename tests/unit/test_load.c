@@ -343,6 +343,40 @@ static void huge_maps(void **state) {
   assert_int_equal(val_get(j, "j123457")->pos.line, 1);
 }
 
+/* The node cap counts each node once, however deep: 300000 scalars under
+ * 60 levels of maps load (counting a node again at every level that
+ * closes above it would put this at 18 million). Keys are capped, and key
+ * paths are cut, so deep and wide documents stay small in memory. */
+static void deep_and_wide(void **state) {
+  Ctx *c = *state;
+  Buf b;
+  buf_init(&b);
+  for (int i = 0; i < 60; i++)
+    buf_printf(&b, "%*sk%d:\n", 2 * i, "", i);
+  buf_printf(&b, "%*sv: [", 120, "");
+  for (int i = 0; i < 300000; i++)
+    buf_puts(&b, i ? ", x" : "x");
+  buf_puts(&b, "]\n");
+  Value *root = yaml(c, buf_finish(&b, c->a));
+  assert_non_null(root);
+  assert_int_equal(c->d.errors, 0);
+  char *long_key = arena_alloc(c->a, LOAD_MAX_KEY + 2);
+  memset(long_key, 'k', LOAD_MAX_KEY + 1);
+  assert_null(json(c, arena_printf(c->a, "{\"a\": {\"%s\": 1}}", long_key)));
+  assert_null(yaml(c, arena_printf(c->a, "? %s\n: 1\n", long_key)));
+  assert_int_equal(c->d.errors, 2);
+  long_key[LOAD_MAX_KEY] = '\0';
+  assert_non_null(json(c, arena_printf(c->a, "{\"%s\": 1}", long_key)));
+  /* paths are cut once, then shared */
+  const char *p = spec_path_join(c->a, "", long_key);
+  assert_true(strlen(p) <= LOAD_MAX_PATH + 3);
+  assert_true(str_ends(p, "..."));
+  assert_ptr_equal(spec_path_join(c->a, p, "more"), p);
+  assert_ptr_equal(spec_path_index(c->a, p, 7), p);
+  assert_string_equal(spec_path_join(c->a, "a", "b"), "a.b");
+  assert_string_equal(spec_path_index(c->a, "a.b", 3), "a.b[3]");
+}
+
 /* Tens of thousands of diagnostics on one huge line print in one pass
  * (each caret column resumes the walk of the one before it). */
 static void many_diagnostics_on_one_line(void **state) {
@@ -408,6 +442,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(file_size_limit, setup, teardown),
       cmocka_unit_test_setup_teardown(structure_errors, setup, teardown),
       cmocka_unit_test_setup_teardown(huge_maps, setup, teardown),
+      cmocka_unit_test_setup_teardown(deep_and_wide, setup, teardown),
       cmocka_unit_test_setup_teardown(many_diagnostics_on_one_line, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
