@@ -267,6 +267,22 @@ static void print_source(Diags *d, FILE *out, const Diag *g, const char *line, s
   fputs("^\n", out);
 }
 
+/* Messages quote values from the spec; a control character in one (a
+ * "\e[2J" in a quoted scalar) is printed as an escape, never sent to the
+ * terminal. */
+static void put_text(FILE *out, const char *s) {
+  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    if (*p == '\n')
+      fputs("\\n", out);
+    else if (*p == '\t')
+      fputs("\\t", out);
+    else if (*p < 0x20 || *p == 0x7f)
+      fprintf(out, "\\x%02x", *p);
+    else
+      fputc(*p, out);
+  }
+}
+
 static void print_one(Diags *d, FILE *out, const Diag *g) {
   const char *sev = diag_severity_name(g->sev);
   if (g->pos.file && g->pos.line > 0)
@@ -280,9 +296,12 @@ static void print_one(Diags *d, FILE *out, const Diag *g) {
   else
     fprintf(out, "%s: ", sev);
   const char *path = g->path ? g->path : g->pos.path;
-  if (path && *path)
-    fprintf(out, "%s: ", path);
-  fprintf(out, "%s\n", g->msg);
+  if (path && *path) {
+    put_text(out, path);
+    fputs(": ", out);
+  }
+  put_text(out, g->msg);
+  fputc('\n', out);
   size_t len;
   const char *line = g->pos.line > 0 ? diag_line(d, g->pos.file, g->pos.line, &len) : NULL;
   if (line)

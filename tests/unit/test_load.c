@@ -409,6 +409,32 @@ static void many_diagnostics_on_one_line(void **state) {
   assert_true(size > 3L * N * 20 && size < 3L * N * 200);
 }
 
+/* A value quoted in a message cannot drive the terminal, and a value
+ * marked as a credential never shows in the source line under it. */
+static void printing_is_safe(void **state) {
+  Ctx *c = *state;
+  Value *root = yaml(c, "region: \"us\\e[2J\\x07\"\ncfg: {token: \"ghp_secretsecretsecret\", other: 1}\n");
+  assert_non_null(root);
+  Value *r = val_get(root, "region");
+  diag_error(&c->d, r->pos, "region", "'%s' is not a region", r->s);
+  Value *cfg = val_get(root, "cfg"), *t = val_get(cfg, "token");
+  diag_redact(&c->d, t->pos);
+  diag_error(&c->d, val_entry(cfg, "other")->key_pos, "cfg.other", "unknown key 'other'");
+  FILE *out = tmpfile();
+  diag_print(&c->d, out);
+  long n = ftell(out);
+  rewind(out);
+  char *text = arena_alloc(c->a, (size_t)n + 1);
+  assert_int_equal(fread(text, 1, (size_t)n, out), (size_t)n);
+  fclose(out);
+  for (long i = 0; i < n; i++)
+    if ((unsigned char)text[i] < 0x20 && text[i] != '\n')
+      fail_msg("a control character reached the output at byte %ld", i);
+  assert_non_null(strstr(text, "'us\\x1b[2J\\x07' is not a region"));
+  assert_null(strstr(text, "secretsecret"));
+  assert_non_null(strstr(text, "cfg: {token: \"**********************\", other: 1}"));
+}
+
 static void structure_errors(void **state) {
   Ctx *c = *state;
   static const char *bad[] = {
@@ -441,6 +467,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(alias_bomb, setup, teardown),
       cmocka_unit_test_setup_teardown(file_size_limit, setup, teardown),
       cmocka_unit_test_setup_teardown(structure_errors, setup, teardown),
+      cmocka_unit_test_setup_teardown(printing_is_safe, setup, teardown),
       cmocka_unit_test_setup_teardown(huge_maps, setup, teardown),
       cmocka_unit_test_setup_teardown(deep_and_wide, setup, teardown),
       cmocka_unit_test_setup_teardown(many_diagnostics_on_one_line, setup, teardown),
