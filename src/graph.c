@@ -22,6 +22,11 @@
  * resources have fixed IDs (internet, clients, endpoints). Every piece of
  * text goes through the writer's escaper (HTML entities in DOT labels,
  * entity codes in Mermaid); nothing a spec says can leave its label.
+ *
+ * Layout: Graphviz lays the picture out left to right (internet, gateway,
+ * public row, private row, data). Rows, invisible edges and borderless
+ * group boxes only steer its layout; the DOT also carries a legend of
+ * the edge colours. Mermaid gets the picture without those hints.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,6 +61,7 @@ typedef struct GEdge {
   bool both;           /* traffic both ways (internet <-> internet gateway) */
   bool layout;         /* invisible: only keeps the picture in order */
   bool dot_only;       /* a layout edge only Graphviz needs */
+  bool lead;           /* a layout edge DOT declares before the boxes */
   bool loose;          /* drawn, but does not push its ends into ranks */
 } GEdge;
 
@@ -268,8 +274,7 @@ static const char *ordinal(Arena *a, int n) {
   return arena_printf(a, "%d%s", n, suffix);
 }
 
-/* The actions of a policy statement, as a V_LIST (a lone string becomes
- * a list of one). */
+/* Whether a policy statement's Action (a string or a list) names 'action'. */
 static bool has_action(const Value *st, const char *action) {
   Value *v = val_get(st, "Action");
   if (v && v->kind == V_STR)
@@ -343,12 +348,10 @@ static const char *endpoint_short(const Graph *g, const char *service) {
 
 /* ---- building the picture ---- */
 
-static const char *const tier_names[] = {"public", "private", "isolated"}; /* ORDER Tier */
-
 static int tier_of(const Resource *subnet) {
   const char *t = attr_str(subnet, "tier");
-  for (int i = 0; t && i < 3; i++)
-    if (!strcmp(t, tier_names[i]))
+  for (int i = 0; t && i < TIER_COUNT; i++)
+    if (!strcmp(t, tier_name((Tier)i)))
       return i;
   return -1;
 }
@@ -359,13 +362,13 @@ static int lane(Graph *g, int vpc, const Resource *spanning) {
   int t = tier_of(s);
   if (t < 0)
     return vpc;
-  const char *id = arena_printf(g->a, "tier.%s", tier_names[t]);
+  const char *id = arena_printf(g->a, "tier.%s", tier_name((Tier)t));
   int i = box_find(g, id);
   if (i >= 0)
     return i;
   int lanes = box_add(g, "lanes", "group", NULL, vpc);
-  i = box_add(g, id, arena_printf(g->a, "lane_%s", tier_names[t]),
-              arena_printf(g->a, "%s subnets %s", tier_names[t], subnet_letters(g, spanning)), lanes);
+  i = box_add(g, id, arena_printf(g->a, "lane_%s", tier_name((Tier)t)),
+              arena_printf(g->a, "%s subnets %s", tier_name((Tier)t), subnet_letters(g, spanning)), lanes);
   add_line(g->a, &box_at(g, i)->lines, "one lane across every AZ");
   return i;
 }
@@ -409,7 +412,7 @@ static void build_network(Graph *g, int region, int *vpc_out) {
   Resource **subnets;
   int nsub = plan_of_kind(p, "subnet", &subnets);
   for (int az = 0; az < net->az_count; az++) {
-    for (int t = 0; t < 3; t++)
+    for (int t = 0; t < TIER_COUNT; t++)
       for (int i = 0; i < nsub; i++) {
         Resource *s = subnets[i];
         if (s->az != az || tier_of(s) != t)
@@ -424,8 +427,8 @@ static void build_network(Graph *g, int region, int *vpc_out) {
         GBox *abx = box_at(g, ab);
         if (abx->lines.len == 0 && !(zone && zone->kind == V_STR))
           add_line(g->a, &abx->lines, "%s zone of %s (looked up)", ordinal(g->a, az + 1), p->m->region);
-        int sb = box_add(g, s->id, arena_printf(g->a, "subnet_%s", tier_names[t]),
-                         arena_printf(g->a, "%s subnet", tier_names[t]), ab);
+        int sb = box_add(g, s->id, arena_printf(g->a, "subnet_%s", tier_name((Tier)t)),
+                         arena_printf(g->a, "%s subnet", tier_name((Tier)t)), ab);
         GNode *n = node_add(g, s->id, "subnet", s->name ? s->name : s->key, sb);
         n->row = t;
         add_line(g->a, &n->lines, "%s", attr_str(s, "cidr_block"));
@@ -934,12 +937,14 @@ static void build_layout(Graph *g) {
   Resource *igw = plan_find(g->p, "internet_gateway.main");
   for (int az = 0; net && az < net->az_count; az++) {
     const char *prev = igw ? igw->id : NULL;
-    for (int t = 0; t < 3; t++)
+    for (int t = 0; t < TIER_COUNT; t++)
       for (int i = 0; i < nsub; i++)
         if (subnets[i]->az == az && tier_of(subnets[i]) == t) {
           GEdge *e = edge_add(g, prev, subnets[i]->id, "layout");
-          if (e)
+          if (e) {
             e->layout = true;
+            e->lead = prev == (igw ? igw->id : NULL);
+          }
           prev = subnets[i]->id;
         }
   }
@@ -970,7 +975,9 @@ static void build_layout(Graph *g) {
   }
 }
 
-static Graph *graph_build(Arena *a, Diags *d, const Plan *p) {
+/* The picture of a plan; NULL (with a diagnostic) when the IAM action
+ * template is broken. */
+static Graph *draw(Arena *a, Diags *d, const Plan *p) {
   Graph *g = arena_alloc(a, sizeof *g);
   g->a = a;
   g->d = d;
@@ -1009,7 +1016,7 @@ typedef struct Style {
 
 static const Style dot_node_styles[] = {
     {"internet", "shape=ellipse, fillcolor=\"#ffffff\", penwidth=1.5"},
-    {"igw", "fillcolor=\"#f7d9b5\", ordering=out"},
+    {"igw", "fillcolor=\"#f7d9b5\""},
     {"nat", "fillcolor=\"#fde9c9\""},
     {"subnet", "shape=plain, style=\"\", fontsize=9"},
     {"alb", "fillcolor=\"#e6dcf7\""},
@@ -1142,19 +1149,14 @@ static void dot_box(const Graph *g, Buf *b, int bi, int depth) {
     dot_label(b, n->title, &n->lines, 9);
     buf_puts(b, "];\n");
   }
-  /* dot stacks sibling clusters of a rankdir=LR graph bottom-up: a
-   * group lists its boxes last first, so AZ a ends up on top. */
-  bool group = !strcmp(x->cls, "group");
-  for (int k = 0; k < g->boxes.len; k++) {
-    int i = group ? g->boxes.len - 1 - k : k;
+  for (int i = 0; i < g->boxes.len; i++)
     if (box_at(g, i)->parent == bi)
       dot_box(g, b, i, depth + 1);
-  }
   buf_indent(b, depth * 2);
   buf_puts(b, "}\n");
 }
 
-static char *graph_dot(const Graph *g) {
+static char *to_dot(const Graph *g) {
   Buf b;
   buf_init(&b);
   buf_puts(&b, "// The architecture of ");
@@ -1179,6 +1181,20 @@ static char *graph_dot(const Graph *g) {
     buf_printf(&b, " [class=\"%s\", %s, label=", n->cls, STYLE(dot_node_styles, n->cls));
     dot_label(&b, n->title, &n->lines, 9);
     buf_puts(&b, "];\n");
+  }
+  /* Where a rank starts its order is where dot first met its nodes, and
+   * rankdir=LR stacks that order bottom-up: declaring the gateway's edges
+   * to the public subnets first, last AZ first, puts AZ a on top (mincross
+   * can still move AZs of a diagram whose crossings demand it). */
+  for (int i = g->edges.len - 1; i >= 0; i--) {
+    GEdge *e = g->edges.items[i];
+    if (!e->lead)
+      continue;
+    buf_puts(&b, "  ");
+    dot_id(&b, e->from);
+    buf_puts(&b, " -> ");
+    dot_id(&b, e->to);
+    buf_printf(&b, " [class=\"%s\", %s];\n", e->cls, STYLE(dot_edge_styles, e->cls));
   }
   for (int i = 0; i < g->boxes.len; i++)
     if (box_at(g, i)->parent < 0)
@@ -1216,12 +1232,11 @@ static char *graph_dot(const Graph *g) {
       buf_printf(&b, "  { rank=same;%s }\n", row.data);
     buf_release(&row);
   }
-  /* Layout edges first: with ordering=out on the gateway they put the
-   * AZs in order, a above b above c. */
+  /* Then the other layout edges, then what the picture shows. */
   for (int pass = 0; pass < 2; pass++)
   for (int i = 0; i < g->edges.len; i++) {
     GEdge *e = g->edges.items[i];
-    if (e->layout != (pass == 0))
+    if (e->lead || e->layout != (pass == 0))
       continue;
     buf_puts(&b, "  ");
     dot_id(&b, e->from);
@@ -1400,7 +1415,7 @@ static void mm_box(const Graph *g, const MmIds *m, Buf *b, int bi, int depth) {
   buf_puts(b, "end\n");
 }
 
-static char *graph_mermaid(const Graph *g) {
+static char *to_mermaid(const Graph *g) {
   MmIds ids = {0};
   mm_ids(g, &ids);
   Buf b;
@@ -1488,10 +1503,10 @@ static char *graph_mermaid(const Graph *g) {
 /* ---- the target and the command ---- */
 
 bool graph_emit(Arena *a, Diags *d, const Plan *p, Output *out) {
-  Graph *g = graph_build(a, d, p);
+  Graph *g = draw(a, d, p);
   if (!g)
     return false;
-  char *dot = graph_dot(g), *mmd = graph_mermaid(g);
+  char *dot = to_dot(g), *mmd = to_mermaid(g);
   out_add(out, "diagram.dot", dot, strlen(dot));
   out_add(out, "diagram.mmd", mmd, strlen(mmd));
   return true;
@@ -1517,10 +1532,10 @@ int run_graph(const Options *o) {
     return finish(a, &d, EXIT_INVALID);
   }
   Plan *p = compile_spec(a, &d, o->specs[0], o->env);
-  Graph *g = p ? graph_build(a, &d, p) : NULL;
+  Graph *g = p ? draw(a, &d, p) : NULL;
   if (!g)
     return finish(a, &d, EXIT_INVALID);
-  const char *text = !strcmp(format, "dot") ? graph_dot(g) : graph_mermaid(g);
+  const char *text = !strcmp(format, "dot") ? to_dot(g) : to_mermaid(g);
   fputs(text, stdout);
   if (fflush(stdout) != 0 || ferror(stdout)) {
     diag_error(&d, (Pos){0}, NULL, "cannot write the diagram to stdout");

@@ -181,7 +181,7 @@ static int write_hostile(const char *dir) {
   Arena *a = arena_new();
   Graph *g = picture(a);
   const char *names[] = {"hostile.dot", "hostile.mmd", "hostile.json"};
-  const char *docs[3] = {graph_dot(g), graph_mermaid(g), NULL};
+  const char *docs[3] = {to_dot(g), to_mermaid(g), NULL};
   /* The label text each node and edge must read back as. */
   json_t *want = json_object(), *nodes = json_object(), *edges = json_array();
   for (int i = 0; i < g->nodes.len; i++) {
