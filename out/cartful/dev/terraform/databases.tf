@@ -41,7 +41,7 @@ resource "aws_vpc_security_group_ingress_rule" "database_orders_from_user_metada
 resource "aws_db_instance" "orders" {
   identifier            = "cartful-orders"
   engine                = "postgres"
-  engine_version        = "16.4"
+  engine_version        = "16.13"
   instance_class        = "db.t4g.small"
   allocated_storage     = 50
   max_allocated_storage = 200

@@ -32,7 +32,7 @@ resource "aws_vpc_security_group_ingress_rule" "database_ledger_from_api" {
 resource "aws_db_instance" "ledger" {
   identifier        = "ledger-ledger"
   engine            = "postgres"
-  engine_version    = "16.4"
+  engine_version    = "16.13"
   instance_class    = "db.t4g.micro"
   allocated_storage = 20
   storage_type      = "gp3"

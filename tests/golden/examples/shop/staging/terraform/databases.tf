@@ -23,7 +23,7 @@ resource "aws_security_group" "database_catalog" {
 resource "aws_db_instance" "catalog" {
   identifier        = "shop-catalog"
   engine            = "mysql"
-  engine_version    = "8.0.39"
+  engine_version    = "8.0.46"
   instance_class    = "db.t4g.large"
   allocated_storage = 20
   storage_type      = "gp3"
