@@ -17,7 +17,7 @@ void diag_source(Diags *d, const char *file, const char *text, size_t len) {
     if (str_eq(((Source *)d->sources.items[i])->file, file))
       return;
   Source *s = arena_alloc(d->arena, sizeof *s);
-  *s = (Source){file, text, len};
+  *s = (Source){.file = file, .text = text, .len = len};
   vec_push(d->arena, &d->sources, s);
 }
 
