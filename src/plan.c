@@ -80,6 +80,7 @@ static Resource *add(P *c, const char *kind, const char *key, const char *name, 
   r->origin = at ? at->pos : (Pos){.file = c->m->file, .line = 1, .col = 1};
   r->az = az;
   r->taggable = true;
+  r->seq = c->p->resources.len;
   if (plan_find(c->p, r->id)) {
     /* Two spec names that map to one identity (e.g. after sanitising). */
     diag_error(c->d, r->origin, NULL, "two parts of the spec both make %s; rename one", r->id);

@@ -25,6 +25,7 @@ typedef struct Resource {
   Vec after;            /* ids it must be created after without referring to them */
   Pos origin;           /* where the spec asked for it */
   int az;               /* AZ index, -1 when not per AZ */
+  int seq;              /* position in Plan.resources, for emitters' side tables */
   bool taggable;        /* carries the Name tag and the spec's tags */
   bool external;        /* a document for another account, not deployed here */
 } Resource;

@@ -82,8 +82,6 @@ struct C {
   const Plan *p;
   Res *res;             /* one per plan resource, in plan order */
   int n;
-  Res **index;          /* open-addressed by plan id */
-  int cap;
   json_t *resources;    /* the Resources object */
   json_t *outputs;
   int noutputs;
@@ -105,21 +103,10 @@ static void bad(C *c, Res *x, const char *fmt, ...) {
 
 /* ---- the resource index ---- */
 
-static void index_put(C *c, Res *x) {
-  unsigned s = hash_fnv1a(x->r->id) & (unsigned)(c->cap - 1);
-  while (c->index[s])
-    s = (s + 1) & (unsigned)(c->cap - 1);
-  c->index[s] = x;
-}
-
+/* c->res[i] wraps the plan's i-th resource, so the plan's index finds it. */
 static Res *find(C *c, const char *id) {
-  unsigned s = hash_fnv1a(id) & (unsigned)(c->cap - 1);
-  while (c->index[s]) {
-    if (!strcmp(c->index[s]->r->id, id))
-      return c->index[s];
-    s = (s + 1) & (unsigned)(c->cap - 1);
-  }
-  return NULL;
+  Resource *r = plan_find(c->p, id);
+  return r && c->res[r->seq].k ? &c->res[r->seq] : NULL;
 }
 
 /* ---- logical IDs ---- */
@@ -1253,10 +1240,6 @@ static json_t *build(C *c) {
   const Plan *p = c->p;
   c->n = p->resources.len;
   c->res = arena_alloc(c->a, sizeof(Res) * (size_t)(c->n + 1));
-  c->cap = 16;
-  while (c->cap < 2 * c->n + 2)
-    c->cap *= 2;
-  c->index = arena_alloc(c->a, sizeof(Res *) * (size_t)c->cap);
   for (int i = 0; i < c->n; i++) {
     Res *x = &c->res[i];
     x->r = p->resources.items[i];
@@ -1266,7 +1249,6 @@ static json_t *build(C *c) {
       x->k = &KINDS[sizeof KINDS / sizeof *KINDS - 1];
       continue;
     }
-    index_put(c, x);
   }
   if (c->failed)
     return NULL;

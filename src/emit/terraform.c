@@ -86,8 +86,6 @@ struct T {
   const Plan *p;
   Res *res;             /* one per plan resource, in plan order */
   int n;
-  Res **index;          /* open-addressed by plan id */
-  int cap;
   HclBody *files[F_COUNT];
   int nblocks[F_COUNT];
   bool failed;
@@ -108,21 +106,10 @@ static void fail(T *t, Res *x, const char *fmt, ...) {
 
 /* ---- the resource index ---- */
 
-static void index_put(T *t, Res *x) {
-  unsigned s = hash_fnv1a(x->r->id) & (unsigned)(t->cap - 1);
-  while (t->index[s])
-    s = (s + 1) & (unsigned)(t->cap - 1);
-  t->index[s] = x;
-}
-
+/* t->res[i] wraps the plan's i-th resource, so the plan's index finds it. */
 static Res *find(T *t, const char *id) {
-  unsigned s = hash_fnv1a(id) & (unsigned)(t->cap - 1);
-  while (t->index[s]) {
-    if (!strcmp(t->index[s]->r->id, id))
-      return t->index[s];
-    s = (s + 1) & (unsigned)(t->cap - 1);
-  }
-  return NULL;
+  Resource *r = plan_find(t->p, id);
+  return r ? &t->res[r->seq] : NULL;
 }
 
 /* ---- values ---- */
@@ -1121,10 +1108,6 @@ bool tf_emit(Arena *a, Diags *d, const Plan *p, Output *out) {
   T tt = {.a = a, .d = d, .p = p}, *t = &tt;
   t->n = p->resources.len;
   t->res = arena_alloc(a, sizeof(Res) * (size_t)(t->n + 1));
-  t->cap = 16;
-  while (t->cap < t->n * 2 + 2)
-    t->cap *= 2;
-  t->index = arena_alloc(a, sizeof(Res *) * (size_t)t->cap);
   bool azs = false;
   for (int i = 0; i < t->n; i++) {
     Res *x = &t->res[i];
@@ -1135,7 +1118,6 @@ bool tf_emit(Arena *a, Diags *d, const Plan *p, Output *out) {
       fail(t, x, "the Terraform target has no resource for kind '%s'", x->r->kind);
       x->k = &KINDS[sizeof KINDS / sizeof KINDS[0] - 1];
     }
-    index_put(t, x);
     azs |= has_az(x->r->attrs, 0);
   }
   if (t->failed)
