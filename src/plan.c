@@ -46,6 +46,12 @@ static void index_put(Plan *p, Resource *r) {
   p->index[s] = r;
 }
 
+void plan_insert(Plan *p, Resource *r) {
+  r->seq = p->resources.len;
+  vec_push(p->arena, &p->resources, r);
+  index_put(p, r);
+}
+
 Resource *plan_find(const Plan *p, const char *id) {
   if (!p->index_cap)
     return NULL;
@@ -80,14 +86,12 @@ static Resource *add(P *c, const char *kind, const char *key, const char *name, 
   r->origin = at ? at->pos : (Pos){.file = c->m->file, .line = 1, .col = 1};
   r->az = az;
   r->taggable = true;
-  r->seq = c->p->resources.len;
   if (plan_find(c->p, r->id)) {
     /* Two spec names that map to one identity (e.g. after sanitising). */
     diag_error(c->d, r->origin, NULL, "two parts of the spec both make %s; rename one", r->id);
     c->failed = true;
   }
-  vec_push(c->a, &c->p->resources, r);
-  index_put(c->p, r);
+  plan_insert(c->p, r);
   return r;
 }
 

@@ -42,6 +42,8 @@ typedef struct Plan {
 /* Build the plan; NULL (with diagnostics) when a template is broken. */
 Plan *plan_build(Arena *a, Diags *d, Model *m);
 Resource *plan_find(const Plan *p, const char *id);
+/* Append a resource (identity unique), indexed and numbered. */
+void plan_insert(Plan *p, Resource *r);
 /* Resources of one kind, in plan order. */
 int plan_of_kind(const Plan *p, const char *kind, Resource ***out);
 /* "arn:<partition>:<service>:<region>:<account>:<rest>", NULL without an account. */

@@ -116,7 +116,7 @@ static C *vpc_plan(Arena *a, Diags *d, const char **keys, int n) {
     r->id = arena_printf(a, "vpc.%s", keys[i]);
     r->attrs = val_map(a);
     r->az = -1;
-    vec_push(a, &p->resources, r);
+    plan_insert(p, r);
   }
   C *c = arena_alloc(a, sizeof *c);
   c->a = a;
