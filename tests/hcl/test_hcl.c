@@ -505,7 +505,8 @@ static bool aborts(void (*fn)(void)) {
   pid_t pid = fork();
   assert_true(pid >= 0);
   if (pid == 0) {
-    freopen("/dev/null", "w", stderr);
+    if (!freopen("/dev/null", "w", stderr))
+      _exit(2);
     fn();
     _exit(0);
   }
