@@ -17,6 +17,7 @@
 #include "load.h"
 #include "merge.h"
 #include "secrets.h"
+#include "tags.h"
 
 typedef struct Owner {
   const Value *node;
@@ -1472,12 +1473,14 @@ static void check_tags(V *v, Model *m, Value *x) {
   for (int i = 0; i < m->ntags; i++) {
     const char *p = join(v, "tags", m->tags[i].key);
     MapEntry *e = val_entry(x, m->tags[i].key);
-    if (strlen(m->tags[i].key) > 128 || !*m->tags[i].key)
-      err_key(v, e, p, "a tag key is 1-128 characters");
+    /* AWS's lengths and characters (tags.h): refused here, not at deploy */
+    const char *why = tag_problem(v->a, m->tags[i].key, true);
+    if (why)
+      err_key(v, e, p, "%s", why);
     if (strncasecmp(m->tags[i].key, "aws:", 4) == 0)
       err_key(v, e, p, "tag keys starting with aws: are reserved by AWS");
-    if (strlen(m->tags[i].value) > 256)
-      err(v, m->tags[i].at, p, "a tag value is at most 256 characters");
+    if ((why = tag_problem(v->a, m->tags[i].value, false)))
+      err(v, m->tags[i].at, p, "%s", why);
     if (!strcmp(m->tags[i].key, "Name"))
       err_key(v, e, p, "infrac sets the Name tag of every resource itself");
   }

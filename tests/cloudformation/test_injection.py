@@ -4,22 +4,29 @@ Two specs, in every environment: injection/spec.yaml (Fn::Sub syntax, JSON
 that looks like an intrinsic function, bidi overrides, punctuation in
 table and role keys) and the Terraform tests' own,
 tests/terraform/injection/spec.json (HCL interpolation and directives,
-their escapes, quotes, backslashes, newlines, emoji, in tag keys and
-values, env values, table key attributes and an environment's tags).
-The spec file, read by Python's own parser (PyYAML, json), is the oracle.
-The template must hold every string as the same plain string, never an
-object CloudFormation would evaluate, and moto, after deploying the
-template, must hand back unchanged the env values and the tags AWS
-accepts (AWS refuses most of these in tags, so the front end, not this
-emitter, is where such tags should be stopped).
+their escapes, quotes, backslashes, newlines, emoji, in env values of the
+base and of an environment, the health check path and table key
+attributes). Their tags hold every kind of text AWS allows in a tag:
+letters and numbers of other scripts, other spaces, + - = . _ : / @, keys
+that read as intrinsic functions, values that read as numbers, booleans
+or null. The spec file, read by Python's own parser (PyYAML, json), is the
+oracle. The template must hold every string as the same plain string,
+never an object CloudFormation would evaluate, and moto, after deploying
+the template, must hand back unchanged the env values, the health check
+and every tag.
+
+AWS refuses the hostile strings in tags, so the front end refuses them
+first: each string of both specs, as a tag key and as a tag value, is
+refused (exit 2, nothing written, the tag's line named) exactly when AWS's
+tag pattern refuses it.
 
 Run: INFRAC=build/infrac python3 -m unittest -v test_injection
 """
 
-import copy
 import json
 import os
 import re
+import subprocess
 import unicodedata
 import unittest
 
@@ -51,9 +58,11 @@ def merge(base, over):
     return out
 
 
-def aws_tag_text(s):
-    """Whether AWS accepts s in a tag: letters, separators (spaces), numbers and _ . : / = + - @."""
-    return all(unicodedata.category(ch)[0] in "LZN" or ch in "_.:/=+-@" for ch in s)
+def aws_tag_text(s, key=False):
+    """Whether AWS accepts s in a tag: letters, separators (spaces), numbers and _ . : / = + - @;
+    a key is 1-128 characters, a value at most 256."""
+    return (all(unicodedata.category(ch)[0] in "LZN" or ch in "_.:/=+-@" for ch in s)
+            and (1 if key else 0) <= len(s) <= (128 if key else 256))
 
 
 def strings(node):
@@ -67,6 +76,19 @@ def strings(node):
     elif isinstance(node, list):
         for v in node:
             yield from strings(v)
+
+
+def values(node):
+    """Every string value in a JSON tree, keys left out (an intrinsic's
+    own name, such as a nested Fn::Sub, may equal a tag key)."""
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, dict):
+        for v in node.values():
+            yield from values(v)
+    elif isinstance(node, list):
+        for v in node:
+            yield from values(v)
 
 
 class TestInjection(unittest.TestCase):
@@ -107,6 +129,14 @@ class TestInjection(unittest.TestCase):
                         self.assertEqual(tags.count(w), 1, "%s: %r" % (lid, w))
                     self.assertEqual(len([x for x in tags if x["Key"] == "Name"]), 1, lid)
                     self.assertEqual(len(tags), len(want) + 1, lid)
+
+    def test_health_check_comes_back_exactly(self):
+        for case, spec in self.each():
+            with self.subTest(os.path.relpath(case.spec, cfn_cases.TOP) + " " + case.env):
+                (svc,) = spec["services"].values()
+                tgs = case.of_type("AWS::ElasticLoadBalancingV2::TargetGroup")
+                self.assertEqual(len(tgs), 1)
+                self.assertEqual(next(iter(tgs.values()))["Properties"]["HealthCheckPath"], svc["health_check"])
 
     def test_env_values_come_back_exactly(self):
         for case, spec in self.each():
@@ -154,7 +184,8 @@ class TestInjection(unittest.TestCase):
         for case, spec in self.each():
             with self.subTest(os.path.relpath(case.spec, cfn_cases.TOP) + " " + case.env):
                 (svc,) = spec["services"].values()
-                user = (set(spec["tags"]) | set(spec["tags"].values()) | set(svc["env"].values())) - {""}
+                user = (set(spec["tags"]) | set(spec["tags"].values()) | set(svc["env"].values())
+                        | {svc["health_check"]}) - {""}
                 self.assertTrue(user <= set(strings(case.template)))
 
                 def walk(node):
@@ -162,7 +193,7 @@ class TestInjection(unittest.TestCase):
                         for k, v in node.items():
                             if k.startswith("Fn::") or k == "Ref":
                                 self.assertIn(k, INTRINSICS)
-                                self.assertFalse(set(strings(v)) & user, "%s over user text" % k)
+                                self.assertFalse(set(values(v)) & user, "%s over user text" % k)
                             walk(v)
                     elif isinstance(node, list):
                         for v in node:
@@ -180,17 +211,12 @@ class TestInjection(unittest.TestCase):
         deployable_somewhere = set()
         for case, spec in self.each():
             with self.subTest(os.path.relpath(case.spec, cfn_cases.TOP) + " " + case.env):
-                # AWS (and moto) refuse tags outside [\p{L}\p{Z}\p{N}_.:/=+\-@]; those
-                # were checked in the template above and are left out of the deploy.
-                deployable = {k: v for k, v in spec["tags"].items() if aws_tag_text(k) and aws_tag_text(v)}
+                # Every tag is one AWS accepts (the front end refuses the others),
+                # so the template deploys as it is, with all of them.
+                for k, v in spec["tags"].items():
+                    self.assertTrue(aws_tag_text(k, key=True) and aws_tag_text(v), (k, v))
+                deployable = spec["tags"]
                 deployable_somewhere |= set(deployable)
-                case = copy.copy(case)
-                case.template = copy.deepcopy(case.template)
-                for r in case.template["Resources"].values():
-                    tags = r.get("Properties", {}).get("Tags")
-                    if tags is not None:
-                        tags[:] = [t for t in tags if t["Key"] == "Name" or t["Key"] in deployable]
-                case.body = json.dumps(case.template, ensure_ascii=False).encode("utf-8")
                 with moto_stack.deployed(case) as d:
                     self.assertEqual(d.status, "CREATE_COMPLETE", d.reason)
                     subnets = d.client("ec2").describe_subnets(
@@ -205,11 +231,55 @@ class TestInjection(unittest.TestCase):
                     env = ecs.describe_task_definition(taskDefinition=arn)["taskDefinition"]["containerDefinitions"][0]
                     (svc,) = spec["services"].values()
                     self.assertEqual({e["name"]: e["value"] for e in env["environment"]}, svc["env"])
+                    (tg,) = d.client("elbv2").describe_target_groups()["TargetGroups"]
+                    self.assertEqual(tg["HealthCheckPath"], svc["health_check"])
                     for key in spec["tables"]:
                         table = "%s-%s" % (spec["name"], key)
                         got = d.client("dynamodb").describe_table(TableName=table)["Table"]
                         self.assertEqual(got["KeySchema"][0]["AttributeName"], spec["tables"][key]["key"]["hash"])
-        self.assertTrue({"unicode", "punctuation"} <= deployable_somewhere)
+        self.assertTrue({"unicode", "punctuation", "Fn::Sub"} <= deployable_somewhere)
+
+    def test_hostile_tags_are_refused(self):
+        # Every string of both specs (env values, health checks, table keys,
+        # tags), as a tag value and as a tag key, one tag per line of a
+        # generated spec: infrac reports exactly the lines AWS would refuse,
+        # and neither check nor build of such a spec writes anything.
+        texts = set()
+        for _, spec in self.cases:
+            (svc,) = spec["services"].values()
+            texts |= set(spec["tags"]) | set(spec["tags"].values()) | set(svc["env"].values())
+            texts |= {svc["health_check"]} | {t["key"]["hash"] for t in spec["tables"].values()}
+        texts = sorted(s for s in texts if s != "Name" and not s.lower().startswith("aws:"))
+        for key in (False, True):
+            self.assertTrue(any(aws_tag_text(s, key) for s in texts) and not all(aws_tag_text(s, key) for s in texts))
+        work = cfn_cases.scratch("infrac-cfn-tags-")
+        for key in (False, True):
+            for start in range(0, len(texts), 40):
+                chunk = texts[start:start + 40]
+                label = "tag %s %d..%d" % ("keys" if key else "values", start, start + len(chunk) - 1)
+                with self.subTest(label):
+                    lines = ['{', '  "infrac": 1,', '  "name": "tags",', '  "region": "us-east-1",', '  "tags": {']
+                    want = []
+                    for i, s in enumerate(chunk):
+                        k, v = (s, "v") if key else ("t%d" % i, s)
+                        lines.append("    %s: %s%s" % (json.dumps(k), json.dumps(v), "," if i + 1 < len(chunk) else ""))
+                        if not aws_tag_text(s, key):
+                            want.append(len(lines))
+                    lines += ["  }", "}"]
+                    path = os.path.join(work, "%s-%d.json" % ("keys" if key else "values", start))
+                    with open(path, "w", encoding="utf-8") as f:
+                        f.write("\n".join(lines) + "\n")
+                    check = subprocess.run([cfn_cases.INFRAC, "check", path], capture_output=True, text=True)
+                    got = [int(n) for n in re.findall(r"^.*\.json:(\d+):\d+: error: tags\.", check.stderr, re.M)]
+                    self.assertEqual(got, want, check.stderr)
+                    out = os.path.join(work, "out-%d-%d" % (key, start))
+                    build = subprocess.run([cfn_cases.INFRAC, "build", "--target", "cloudformation", "-o", out, path],
+                                           capture_output=True, text=True)
+                    if want:
+                        self.assertEqual((check.returncode, build.returncode), (2, 2))
+                        self.assertEqual([f for _, _, fs in os.walk(out) for f in fs], [])
+                    else:
+                        self.assertEqual(build.returncode, 0, build.stderr)
 
 
 if __name__ == "__main__":

@@ -1,9 +1,12 @@
 #!/usr/bin/env node
-// injection.mjs: a spec whose tags (keys and values), environment values,
-// table key names and state key hold HCL syntax (${file("/etc/passwd")},
-// %{ if }, quotes, backslashes, newlines, emoji, a reference to another
-// resource) is built to Terraform, and every one of those strings must come
-// back as exactly the same literal string:
+// injection.mjs: a spec whose environment values (base and overlay), health
+// check path, table key names and state key hold HCL syntax
+// (${file("/etc/passwd")}, %{ if }, quotes, backslashes, newlines, emoji, a
+// reference to another resource), and whose tags hold every character AWS
+// allows in a tag that HCL treats specially (keys with spaces, : / = + @,
+// keywords, numbers; values that read as numbers, booleans or null), is
+// built to Terraform, and every one of those strings must come back as
+// exactly the same literal string:
 //  - read back with @cdktf/hcl2json and decoded by tree.mjs (whose parser
 //    throws on any function but jsonencode and on any directive);
 //  - evaluated by Terraform itself: each expression is copied into an output
@@ -11,10 +14,13 @@
 //    with hcl2json) and `terraform apply` prints what Terraform reads;
 //  - and no expression anywhere in the tree refers to anything but aws_*
 //    resources and data sources, so no spec string became live HCL.
+// AWS refuses hostile text in tags, so the front end does: every string of
+// the spec, as a tag key and as a tag value, is refused (exit 2, nothing
+// written, the tag named) exactly when AWS's tag pattern refuses it.
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { build, check, equal, evalString, finish, hcl2json, here, loadTree, tmpdir } from "./tree.mjs";
+import { build, check, equal, evalString, finish, hcl2json, here, infrac, loadTree, tmpdir } from "./tree.mjs";
 
 const specPath = path.join(here, "injection/spec.json");
 const spec = JSON.parse(fs.readFileSync(specPath, "utf8"));
@@ -124,6 +130,10 @@ for (const [env, want] of Object.entries(envs)) {
   outputs.push([`table_${env}`, { hash_key: table?.hash_key, range_key: table?.range_key, gsi: gsi?.hash_key },
     { hash_key: want.tables.events.key.hash, range_key: want.tables.events.key.range, gsi: want.tables.events.indexes.by_owner.hash }]);
 
+  const hc = conf.resource.aws_lb_target_group?.web?.health_check?.[0]?.path;
+  equal(evalString(hc), want.services.web.health_check, `${env}: health check path read back`);
+  outputs.push([`health_check_${env}`, hc, want.services.web.health_check]);
+
   const backend = conf.terraform.flatMap((t) => t.backend || []).map((b) => b.s3?.[0]).find(Boolean);
   equal(evalString(backend?.key), want.state.key, `${env}: backend key read back`);
   outputs.push([`state_key_${env}`, backend?.key, want.state.key]);
@@ -153,6 +163,50 @@ for (const [name, , want] of outputs) {
     equal(cds[0]?.logConfiguration?.options?.["awslogs-group"], "<aws_cloudwatch_log_group.service_web.name>",
       `${env}: the log group stays a reference`);
   } else equal(got[name]?.value, want, `${name}: as Terraform reads it`);
+}
+
+// Tags AWS refuses are refused first. Every string above (the hostile ones
+// and the tags' own), as a tag value and as a tag key, one tag per line of
+// a generated spec: infrac must report exactly the lines whose text AWS's
+// pattern ^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$ (keys 1-128, values at most 256
+// characters) refuses, and a build of it must exit 2 and write nothing.
+const awsTag = (s, key) => /^[\p{L}\p{Z}\p{N}_.:\/=+\-@]*$/u.test(s) && [...s].length <= (key ? 128 : 256) && (!key || s.length > 0);
+const texts = new Set();
+for (const e of Object.values(envs)) {
+  for (const [k, v] of Object.entries(e.tags)) texts.add(k).add(v);
+  for (const v of Object.values(e.services.web.env)) texts.add(v);
+  texts.add(e.services.web.health_check).add(e.state.key).add(e.tables.events.key.hash).add(e.tables.events.key.range);
+}
+const candidates = [...texts].filter((s) => !/^aws:/i.test(s) && s !== "Name");
+check(candidates.some((s) => awsTag(s, false)) && candidates.some((s) => !awsTag(s, false)),
+  "the tag candidates hold text AWS accepts and text it refuses");
+const refusals = tmpdir("inject-tags");
+for (const key of [false, true]) {
+  for (let start = 0; start < candidates.length; start += 40) {
+    const chunk = candidates.slice(start, start + 40);
+    const lines = ['{', '  "infrac": 1,', '  "name": "tags",', '  "region": "us-east-1",', '  "tags": {'];
+    const want = [];
+    chunk.forEach((s, i) => {
+      const pair = key ? [s, "v"] : [`t${i}`, s];
+      lines.push(`    ${JSON.stringify(pair[0])}: ${JSON.stringify(pair[1])}${i + 1 < chunk.length ? "," : ""}`);
+      if (!awsTag(s, key)) want.push(lines.length);
+    });
+    lines.push("  }", "}");
+    const what = `tag ${key ? "keys" : "values"} ${start}..${start + chunk.length - 1}`;
+    const specFile = path.join(refusals, `${key ? "keys" : "values"}-${start}.json`);
+    fs.writeFileSync(specFile, lines.join("\n") + "\n");
+    const c = spawnSync(infrac(), ["check", specFile], { encoding: "utf8" });
+    const got = [...c.stderr.matchAll(/^[^\n]*\.json:(\d+):\d+: error: tags\./gm)]
+      .map((m) => Number(m[1]));
+    equal(got, want, `${what}: the lines infrac refuses are those AWS refuses`);
+    const outDir = path.join(refusals, `out-${key}-${start}`);
+    const b = spawnSync(infrac(), ["build", "--target", "terraform", "-o", outDir, specFile], { encoding: "utf8" });
+    if (want.length) {
+      check(c.status === 2 && b.status === 2, `${what}: check and build exit 2 (got ${c.status}, ${b.status})`);
+      check(!fs.existsSync(outDir) || fs.readdirSync(outDir, { recursive: true }).length === 0,
+        `${what}: a refused spec writes nothing`);
+    } else check(c.status !== 2 && b.status === 0, `${what}: AWS accepts them all, so does infrac`);
+  }
 }
 
 finish("injection");

@@ -7,8 +7,9 @@
 #   unit.load      YAML 1.2 scalar resolution, JSON positions, limits
 #   unit.identity  reordering keys, adding an AZ or a service renames
 #                  nothing; the same spec plans to the same bytes
+#   unit.tags      AWS tag text: characters, lengths in characters, UTF-8
 set(UNIT_TEST_DIR ${CMAKE_CURRENT_LIST_DIR})
-set(UNIT_TESTS cidr merge names secrets load identity)
+set(UNIT_TESTS cidr merge names secrets load identity tags)
 
 foreach(t ${UNIT_TESTS})
   if(TARGET PkgConfig::CMOCKA AND EXISTS ${UNIT_TEST_DIR}/test_${t}.c)
