@@ -20,6 +20,7 @@ typedef struct P {
   Model *m;
   const char *N;     /* the spec name, prefix of every physical name */
   bool failed;
+  bool full;         /* PLAN_MAX_RESOURCES reached and reported */
 } P;
 
 /* ---- the resource table ---- */
@@ -64,14 +65,47 @@ Resource *plan_find(const Plan *p, const char *id) {
   return NULL;
 }
 
+struct KindSlot {
+  const char *kind;
+  int order;
+  Resource *r;
+};
+
+static int slot_cmp(const void *x, const void *y) {
+  const struct KindSlot *a = x, *b = y;
+  int c = strcmp(a->kind, b->kind);
+  return c ? c : a->order - b->order;
+}
+
+/* Emitters ask for a kind once per service, so a scan of the whole plan
+ * per call made them quadratic: answer from the cache with a binary
+ * search instead, in time and memory proportional to the answer. */
 int plan_of_kind(const Plan *p, const char *kind, Resource ***out) {
-  Resource **v = arena_alloc(p->arena, sizeof(Resource *) * (size_t)(p->resources.len + 1));
-  int n = 0;
-  for (int i = 0; i < p->resources.len; i++) {
-    Resource *r = p->resources.items[i];
-    if (!strcmp(r->kind, kind))
-      v[n++] = r;
+  Plan *mp = (Plan *)p;   /* the cache only; the plan itself is unchanged */
+  int len = p->resources.len;
+  if (!p->by_kind || p->by_kind_len != len) {
+    mp->by_kind = arena_alloc(p->arena, sizeof(struct KindSlot) * (size_t)(len + 1));
+    for (int i = 0; i < len; i++) {
+      Resource *r = p->resources.items[i];
+      mp->by_kind[i] = (struct KindSlot){r->kind, i, r};
+    }
+    qsort(mp->by_kind, (size_t)len, sizeof *mp->by_kind, slot_cmp);
+    mp->by_kind_len = len;
   }
+  int lo = 0, hi = len;
+  while (lo < hi) {
+    int mid = lo + (hi - lo) / 2;
+    if (strcmp(p->by_kind[mid].kind, kind) < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  int n = 0;
+  while (lo + n < len && !strcmp(p->by_kind[lo + n].kind, kind))
+    n++;
+  Resource **v = arena_alloc(p->arena, sizeof(Resource *) * (size_t)(n + 1));
+  for (int i = 0; i < n; i++)
+    v[i] = p->by_kind[lo + i].r;
   *out = v;
   return n;
 }
@@ -93,6 +127,22 @@ static Resource *add(P *c, const char *kind, const char *key, const char *name, 
   }
   plan_insert(c->p, r);
   return r;
+}
+
+/* True once the plan holds PLAN_MAX_RESOURCES: the loops that make
+ * resources per service, grant, database, table, registry and role stop
+ * there, so a hostile spec costs bounded time and memory. */
+static bool full(P *c) {
+  if (c->p->resources.len < PLAN_MAX_RESOURCES)
+    return false;
+  if (!c->full) {
+    Pos at = c->m->root ? c->m->root->pos : (Pos){.file = c->m->file, .line = 1, .col = 1};
+    diag_error(c->d, at, NULL,
+               "the spec makes more than %d resources, more than one stack should hold; "
+               "split it into smaller specs", PLAN_MAX_RESOURCES);
+    c->full = c->failed = true;
+  }
+  return true;
 }
 
 static void set(P *c, Resource *r, const char *k, Value *v) { val_set(c->a, r->attrs, k, v); }
@@ -520,7 +570,9 @@ static int *route_priorities(P *c) {
     if (depth > 40)
       depth = 40;
     int p = (41 - depth) * 1000 + (int)(hash_fnv1a(r) % 1000);
-    while (used[p])
+    /* bounded: a spec cannot have 50000 routes (LOAD_MAX_NODES), but a
+     * full table must not turn into an endless search */
+    for (int tries = 0; used[p] && tries < 50000; tries++)
       p = p % 50000 + 1;
     used[p] = true;
     prio[i] = p;
@@ -562,7 +614,7 @@ static void plan_lb(P *c, NetRefs *nr, LbRefs *lr) {
   if (nr->igw && lb->public)
     after(c, lr->lb, nr->igw);
 
-  for (int i = 0; i < m->nservices; i++) {
+  for (int i = 0; i < m->nservices && !full(c); i++) {
     Service *s = &m->services[i];
     if (!s->route)
       continue;
@@ -586,7 +638,7 @@ static void plan_lb(P *c, NetRefs *nr, LbRefs *lr) {
     lr->tg[i] = tg;
   }
   int *prio = route_priorities(c);
-  for (int j = 0; j < lb->nlisteners; j++) {
+  for (int j = 0; j < lb->nlisteners && !full(c); j++) {
     Listener *li = &lb->listeners[j];
     Resource *l = add(c, "listener", fmt(c, "%d", li->port), NULL, li->at, -1);
     set(c, l, "load_balancer", R(c, lr->lb, "arn"));
@@ -615,7 +667,7 @@ static void plan_lb(P *c, NetRefs *nr, LbRefs *lr) {
     set(c, l, "default_action", act);
     if (li->redirect)
       continue;
-    for (int i = 0; i < m->nservices; i++) {
+    for (int i = 0; i < m->nservices && !full(c); i++) {
       Service *s = &m->services[i];
       if (!s->route)
         continue;
@@ -855,20 +907,24 @@ static void plan_services(P *c, NetRefs *nr, LbRefs *lr, SvcRefs *sr) {
   const Value *at = val_get(m->root, "services");
   sr->cluster = add(c, "ecs_cluster", "main", c->N, at, -1);
   set(c, sr->cluster, "container_insights", B(c, true));
-  for (int i = 0; i < n; i++) {
+  for (int i = 0; i < n && !full(c); i++) {
     Service *s = &m->services[i];
     logs[i] = add(c, "log_group", fmt(c, "service_%s", s->key), fmt(c, "/ecs/%s/%s", c->N, s->key), s->at, -1);
     set(c, logs[i], "retention_in_days", I(c, 30));
   }
+  if (c->full)
+    return;
   plan_exec_role(c, sr, logs);
-  for (int i = 0; i < n; i++) {
+  for (int i = 0; i < n && !full(c); i++) {
     Service *s = &m->services[i];
     sr->sg[i] = security_group(c, fmt(c, "service_%s", s->key), fmt(c, "Service %s: its port from the load balancer and from services that list it", s->key), s->at, nr);
   }
+  if (c->full)
+    return;
   /* Ingress: from the load balancer and from services listing this one.
    * Egress: HTTPS out (AWS APIs, image pulls) and exactly the ports of
    * what the service lists in access. */
-  for (int i = 0; i < n; i++) {
+  for (int i = 0; i < n && !full(c); i++) {
     Service *s = &m->services[i];
     if (s->route) {
       sg_rule(c, fmt(c, "service_%s_from_alb", s->key), sr->sg[i], false, s->port, s->port, NULL, lr->sg,
@@ -890,12 +946,28 @@ static void plan_services(P *c, NetRefs *nr, LbRefs *lr, SvcRefs *sr) {
               sr->sg[j], fmt(c, "To service %s", o->key), ac->at);
     }
   }
-  for (int i = 0; i < n; i++)
+  if (c->full)
+    return;
+  for (int i = 0; i < n && !full(c); i++)
     plan_task_role(c, sr, i);
+  if (c->full)
+    return;
   Value *subnets = L(c);
   for (int k = 0; k < m->network->az_count; k++)
     push(c, subnets, R(c, nr->subnets[TIER_PRIVATE][k], "id"));
-  for (int i = 0; i < n; i++) {
+  /* Listener rules by the target group they forward to, so each service
+   * finds its own without scanning them all (quadratic on large specs). */
+  Value *rules_by_tg = M(c);
+  for (int k = 0; k < lr->rules.len; k++) {
+    const Value *tg = val_get(((Resource *)lr->rules.items[k])->attrs, "target_group");
+    if (!tg || tg->kind != V_REF)
+      continue;
+    Value *bucket = val_get(rules_by_tg, tg->ref.res);
+    if (!bucket)
+      val_set(c->a, rules_by_tg, tg->ref.res, bucket = L(c));
+    push(c, bucket, I(c, k));
+  }
+  for (int i = 0; i < n && !full(c); i++) {
     Service *s = &m->services[i];
     Resource *td = add(c, "task_definition", s->key, name_fit(c->a, fmt(c, "%s-%s", c->N, s->key), 255, 0), s->at, -1);
     set(c, td, "cpu", I(c, s->cpu));
@@ -936,9 +1008,11 @@ static void plan_services(P *c, NetRefs *nr, LbRefs *lr, SvcRefs *sr) {
       val_set(c->a, lb, "container_port", I(c, s->port));
       set(c, es, "load_balancer", lb);
       set(c, es, "health_check_grace_period", I(c, 60));
-      for (int k = 0; k < lr->rules.len; k++) {
-        Resource *rule = lr->rules.items[k];
-        if (str_ends(rule->key, fmt(c, "_%s", s->key)) && val_equal(val_get(rule->attrs, "target_group"), val_get(lb, "target_group")))
+      const char *suffix = fmt(c, "_%s", s->key);
+      Value *bucket = val_get(rules_by_tg, lr->tg[i]->id);
+      for (int b = 0; bucket && b < bucket->list.n; b++) {
+        Resource *rule = lr->rules.items[bucket->list.items[b]->i];
+        if (str_ends(rule->key, suffix) && val_equal(val_get(rule->attrs, "target_group"), val_get(lb, "target_group")))
           after(c, es, rule);
       }
     }
@@ -984,7 +1058,7 @@ static void plan_databases(P *c, NetRefs *nr, SvcRefs *sr) {
                         val_get(m->root, "databases"), -1);
   set(c, group, "description", S(c, fmt(c, "%s databases, %s subnets", c->N, tier_name(t))));
   set(c, group, "subnets", subnets);
-  for (int i = 0; i < m->ndatabases; i++) {
+  for (int i = 0; i < m->ndatabases && !full(c); i++) {
     Database *db = &m->databases[i];
     Resource *sg = security_group(c, fmt(c, "database_%s", db->key),
                                   fmt(c, "Database %s: its port from the services that list it", db->key), db->at, nr);
@@ -1037,7 +1111,7 @@ static void plan_databases(P *c, NetRefs *nr, SvcRefs *sr) {
 
 static void plan_tables(P *c) {
   Model *m = c->m;
-  for (int i = 0; i < m->ntables; i++) {
+  for (int i = 0; i < m->ntables && !full(c); i++) {
     Table *t = &m->tables[i];
     Resource *r = add(c, "dynamodb_table", t->key, fmt(c, "%s-%s", c->N, t->key), t->at, -1);
     set(c, r, "billing_mode", S(c, t->on_demand ? "PAY_PER_REQUEST" : "PROVISIONED"));
@@ -1089,7 +1163,7 @@ static void plan_tables(P *c) {
 
 static void plan_registries(P *c) {
   Model *m = c->m;
-  for (int i = 0; i < m->nregistries; i++) {
+  for (int i = 0; i < m->nregistries && !full(c); i++) {
     Registry *g = &m->registries[i];
     Resource *r = add(c, "ecr_repository", g->key, g->key, g->at, -1);
     set(c, r, "image_tag_mutability", S(c, g->immutable_tags ? "IMMUTABLE" : "MUTABLE"));
@@ -1121,7 +1195,7 @@ static void plan_registries(P *c) {
 
 static void plan_roles(P *c) {
   Model *m = c->m;
-  for (int i = 0; i < m->nroles; i++) {
+  for (int i = 0; i < m->nroles && !full(c); i++) {
     CrossRole *x = &m->roles[i];
     const char *name = fmt(c, "%s-%s", c->N, x->key);
     const char *key = fmt(c, "cross_%s", x->key);
@@ -1226,7 +1300,7 @@ Plan *plan_build(Arena *a, Diags *d, Model *m) {
   p->arena = a;
   p->m = m;
   p->partition = str_starts(m->region, "cn-") ? "aws-cn" : str_starts(m->region, "us-gov-") ? "aws-us-gov" : "aws";
-  P cc = {a, d, p, m, m->name, false}, *c = &cc;
+  P cc = {a, d, p, m, m->name, false, false}, *c = &cc;
   NetRefs nr = {0};
   LbRefs lr = {0};
   SvcRefs sr = {0};
@@ -1236,13 +1310,16 @@ Plan *plan_build(Arena *a, Diags *d, Model *m) {
     plan_network(c, &nr);
   plan_registries(c);
   plan_tables(c);
-  if (m->lb)
+  if (m->lb && !c->full)
     plan_lb(c, &nr, &lr);
-  if (m->nservices)
+  if (m->nservices && !c->full)
     plan_services(c, &nr, &lr, &sr);
-  if (m->ndatabases)
+  if (m->ndatabases && !c->full)
     plan_databases(c, &nr, &sr);
-  plan_roles(c);
+  if (!c->full)
+    plan_roles(c);
+  if (c->full)
+    return NULL;
   link_deps(c);
   return c->failed ? NULL : p;
 }

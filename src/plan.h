@@ -15,6 +15,9 @@
 
 #include "model.h"
 
+/* Past this many resources a spec is refused (see plan.c's full()). */
+#define PLAN_MAX_RESOURCES 100000
+
 typedef struct Resource {
   const char *kind;     /* vpc, subnet, nat_gateway, iam_role, ... */
   const char *key;      /* identity within the kind: main, public_a, user_metadata */
@@ -37,6 +40,10 @@ typedef struct Plan {
   Vec resources;        /* of Resource *, in a deterministic creation order */
   Resource **index;     /* open-addressed hash table by id */
   int index_cap;
+  /* plan_of_kind's cache: the resources sorted by kind, then plan order;
+   * built on first use and again whenever the plan has grown since */
+  struct KindSlot *by_kind;
+  int by_kind_len;
 } Plan;
 
 /* Build the plan; NULL (with diagnostics) when a template is broken. */
@@ -50,7 +57,9 @@ int plan_of_kind(const Plan *p, const char *kind, Resource ***out);
 const char *plan_arn(const Plan *p, const char *service, bool regional, const char *rest);
 
 void plan_print_text(const Plan *p, Buf *out);
-/* The plan as JSON (jansson), documented in docs/plan.md. */
+/* The plan as JSON, documented in docs/plan.md: appended to 'out', or
+ * as a string in the plan's arena. */
+void plan_write_json(const Plan *p, Buf *out);
 char *plan_to_json(const Plan *p, size_t *len);
 
 #endif

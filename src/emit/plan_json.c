@@ -7,9 +7,11 @@
 
 bool plan_emit(Arena *a, Diags *d, const Plan *p, Output *out) {
   (void)d;
-  size_t len;
-  char *s = plan_to_json(p, &len);
-  char *withnl = arena_printf(a, "%s\n", s);
-  out_add(out, "plan.json", withnl, len + 1);
+  Buf b;
+  buf_init(&b);
+  plan_write_json(p, &b);
+  buf_putc(&b, '\n');
+  size_t len = b.len;
+  out_add(out, "plan.json", buf_finish(&b, a), len);
   return true;
 }
