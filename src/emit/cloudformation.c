@@ -1153,10 +1153,18 @@ static void unique_exports(C *c) {
     lids[k++] = lid;
   }
   char **fixed = arena_alloc(c->a, sizeof(char *) * (n + 1));
+  /* how many outputs export each name: a count per name, not a
+   * comparison of every pair (quadratic on large specs) */
+  Value *seen = val_map(c->a);
   for (size_t i = 0; i < k; i++) {
-    bool dup = false;
-    for (size_t j = 0; j < k; j++)
-      dup |= i != j && !strcmp(json_string_value(exp[i]), json_string_value(exp[j]));
+    Value *cnt = val_get(seen, json_string_value(exp[i]));
+    if (cnt)
+      cnt->i++;
+    else
+      val_set(c->a, seen, json_string_value(exp[i]), val_int(c->a, 1));
+  }
+  for (size_t i = 0; i < k; i++) {
+    bool dup = val_get(seen, json_string_value(exp[i]))->i > 1;
     char h[7];
     name_hash(lids[i], h);
     fixed[i] = dup ? arena_printf(c->a, "%s-%s", json_string_value(exp[i]), h) : NULL;

@@ -59,6 +59,9 @@ typedef struct K {
   TmplVar vars[4];
   int nvars;
   Vec peers;           /* of Peer * */
+  Value *peer_ix;      /* security group id -> index of its first Peer */
+  struct ByRef *rules_by_sg, *policies_by_target;   /* see by_ref */
+  int nrules_by_sg, npolicies_by_target;
   bool failed;
 } K;
 
@@ -229,20 +232,68 @@ static void add_peers(K *k, const Value *sgs, PeerKind kind, int service, Value 
     Peer *pe = arena_alloc(k->a, sizeof *pe);
     *pe = (Peer){id, kind, service, cidrs};
     vec_push(k->a, &k->peers, pe);
+    if (!val_get(k->peer_ix, id))
+      val_set(k->a, k->peer_ix, id, I(k, k->peers.len - 1));
   }
 }
 
 static Peer *peer_of(K *k, const char *sg) {
-  for (int i = 0; sg && i < k->peers.len; i++) {
-    Peer *pe = k->peers.items[i];
-    if (!strcmp(pe->sg, sg))
-      return pe;
+  Value *ix = sg && k->peer_ix ? val_get(k->peer_ix, sg) : NULL;
+  return ix ? k->peers.items[ix->i] : NULL;
+}
+
+/* Resources of one kind by the resource an attribute of theirs refers to
+ * (security group rules by group, scaling policies by target), sorted once
+ * so each service finds its own with a binary search: scanning every rule
+ * of the plan per service made large specs quadratic. */
+struct ByRef {
+  const char *ref;
+  int order;
+  Resource *r;
+};
+
+static int by_ref_cmp(const void *x, const void *y) {
+  const struct ByRef *a = x, *b = y;
+  int c = strcmp(a->ref, b->ref);
+  return c ? c : a->order - b->order;
+}
+
+static int by_ref(K *k, const char *kind, const char *attr, struct ByRef **out) {
+  Resource **rs;
+  int n = plan_of_kind(k->p, kind, &rs), m = 0;
+  struct ByRef *v = arena_alloc(k->a, sizeof *v * (size_t)(n + 1));
+  for (int i = 0; i < n; i++) {
+    const char *ref = ref_res(val_get(rs[i]->attrs, attr));
+    if (ref)
+      v[m++] = (struct ByRef){ref, i, rs[i]};
   }
-  return NULL;
+  qsort(v, (size_t)m, sizeof *v, by_ref_cmp);
+  *out = v;
+  return m;
+}
+
+/* The entries of 'v' (n of them) referring to 'ref', in plan order. */
+static int by_ref_find(const struct ByRef *v, int n, const char *ref, const struct ByRef **out) {
+  int lo = 0, hi = n;
+  while (lo < hi) {
+    int mid = lo + (hi - lo) / 2;
+    if (strcmp(v[mid].ref, ref) < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  int m = 0;
+  while (lo + m < n && !strcmp(v[lo + m].ref, ref))
+    m++;
+  *out = v + lo;
+  return m;
 }
 
 /* Index the security groups of services, the load balancer and databases. */
 static void index_peers(K *k) {
+  k->peer_ix = M(k);
+  k->nrules_by_sg = by_ref(k, "security_group_rule", "security_group", &k->rules_by_sg);
+  k->npolicies_by_target = by_ref(k, "autoscaling_policy", "target", &k->policies_by_target);
   for (int i = 0; i < k->m->nservices; i++) {
     Resource *es = find(k, "ecs_service", k->m->services[i].key);
     if (es)
@@ -822,14 +873,13 @@ static Value *pdb(K *k, const Svc *v) {
 }
 
 static Value *hpa(K *k, const Svc *v) {
-  Resource **rs;
   Resource *target = find(k, "autoscaling_target", v->s->key), *policy = NULL;
   if (!target)
     return NULL;
-  int n = plan_of_kind(k->p, "autoscaling_policy", &rs);
-  for (int i = 0; i < n; i++)
-    if (str_eq(ref_res(val_get(rs[i]->attrs, "target")), target->id))
-      policy = rs[i];
+  const struct ByRef *rs;
+  int n = by_ref_find(k->policies_by_target, k->npolicies_by_target, target->id, &rs);
+  if (n)
+    policy = rs[n - 1].r;
   Value *o = object(k, "autoscaling/v2", "HorizontalPodAutoscaler", metadata(k, v->name, v->labels, NULL));
   Value *spec = M(k), *ref = M(k);
   set(k, ref, "apiVersion", S(k, "apps/v1"));
@@ -937,12 +987,10 @@ static Value *network_policy(K *k, const Svc *v) {
   if (dns)
     push(k, egress, dns);
   const char *own = ref_res(first(val_get(v->es->attrs, "security_groups")));
-  Resource **rs;
-  int n = plan_of_kind(k->p, "security_group_rule", &rs);
-  for (int i = 0; own && i < n; i++) {
-    Value *at = rs[i]->attrs;
-    if (!str_eq(ref_res(val_get(at, "security_group")), own))
-      continue;
+  const struct ByRef *rs;
+  int n = own ? by_ref_find(k->rules_by_sg, k->nrules_by_sg, own, &rs) : 0;
+  for (int i = 0; i < n; i++) {
+    Value *at = rs[i].r->attrs;
     bool out = str_eq(literal(k, val_get(at, "direction")), "egress");
     Value *peers = peers_for(k, v, at);
     if (!peers)
@@ -1210,12 +1258,15 @@ bool k8s_emit(Arena *a, Diags *d, const Plan *p, Output *out) {
   set_var(&k, "namespace", k.ns);
   set_var(&k, "service", NULL);
   k.svc = arena_alloc(a, sizeof(char *) * (size_t)(m->nservices + 1));
+  Value *seen = M(&k);   /* name -> first service with it (a hash map: no n² scan) */
   for (int i = 0; i < m->nservices; i++) {
     k.svc[i] = name_fit(a, m->services[i].key, 63, NAME_DNS);
-    for (int j = 0; j < i; j++)
-      if (!strcmp(k.svc[i], k.svc[j]))
-        problem(&k, m->services[i].at->pos, "services %s and %s both become the Kubernetes name %s",
-             m->services[j].key, m->services[i].key, k.svc[i]);
+    Value *j = val_get(seen, k.svc[i]);
+    if (j)
+      problem(&k, m->services[i].at->pos, "services %s and %s both become the Kubernetes name %s",
+              m->services[j->i].key, m->services[i].key, k.svc[i]);
+    else
+      val_set(a, seen, k.svc[i], I(&k, i));
   }
   if (k.failed)
     return false;

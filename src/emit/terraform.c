@@ -88,6 +88,7 @@ struct T {
   int n;
   HclBody *files[F_COUNT];
   int nblocks[F_COUNT];
+  Value *scaled;        /* ids autoscaling targets depend on, built on first use */
   bool failed;
 };
 
@@ -558,15 +559,17 @@ static void r_task_def(T *t, Res *x, HclBody *b) {
 /* Whether an autoscaling target scales this service: then Terraform must
  * leave desired_count to it after creation. */
 static bool autoscaled(T *t, Res *svc) {
-  for (int i = 0; i < t->n; i++) {
-    Resource *r = t->res[i].r;
-    if (strcmp(r->kind, "autoscaling_target"))
-      continue;
-    for (int k = 0; k < r->deps.len; k++)
-      if (!strcmp(r->deps.items[k], svc->r->id))
-        return true;
+  /* one pass over the targets, then a lookup per service: scanning every
+   * resource per service was quadratic on large specs */
+  if (!t->scaled) {
+    t->scaled = val_map(t->a);
+    Resource **rs;
+    int n = plan_of_kind(t->p, "autoscaling_target", &rs);
+    for (int i = 0; i < n; i++)
+      for (int k = 0; k < rs[i]->deps.len; k++)
+        val_set(t->a, t->scaled, rs[i]->deps.items[k], val_bool(t->a, true));
   }
-  return false;
+  return val_get(t->scaled, svc->r->id) != NULL;
 }
 
 static void r_service(T *t, Res *x, HclBody *b) {
