@@ -196,6 +196,10 @@ static Value *expect_map(V *v, Value *x, const char *path) {
  * every item of a list or section with every other stay instant: a list
  * or section past it is reported and left out. */
 #define MAX_ITEMS 1000
+/* Sections (services, databases, ...) are bigger: the benchmark's largest
+ * spec has 5000 services (bench/gen 5000); the plan's resource limit
+ * (PLAN_MAX_RESOURCES) bounds what they make. */
+#define MAX_SECTION 10000
 
 static Value *expect_list(V *v, Value *x, const char *path) {
   if (!x)
@@ -1517,8 +1521,8 @@ static MapEntry **section(V *v, Value *root, const char *key, int *n) {
     return NULL;
   if (!expect_map(v, x, key))
     return NULL;
-  if (x->map.n > MAX_ITEMS) {
-    err(v, x, key, "a spec holds at most %d %s, found %d", MAX_ITEMS, key, x->map.n);
+  if (x->map.n > MAX_SECTION) {
+    err(v, x, key, "a spec holds at most %d %s, found %d", MAX_SECTION, key, x->map.n);
     return NULL;
   }
   MapEntry **es = arena_alloc(v->a, sizeof(MapEntry *) * (size_t)(x->map.n + 1));
@@ -1553,6 +1557,18 @@ static const char *mean(V *v, const char *name, const char *section) {
 }
 
 static void check_references(V *v, Model *m) {
+  /* services by route, so a service meets only those on its own route
+   * (comparing every pair was quadratic on large specs) */
+  Value *by_route = val_map(v->a);
+  for (int j = 0; j < m->nservices; j++) {
+    const char *r = m->services[j].route;
+    if (!r)
+      continue;
+    Value *same = val_get(by_route, r);
+    if (!same)
+      val_set(v->a, by_route, r, same = val_list(v->a));
+    val_push(v->a, same, val_int(v->a, j));
+  }
   for (int i = 0; i < m->nservices; i++) {
     Service *s = &m->services[i];
     for (int j = 0; j < s->naccess; j++) {
@@ -1576,7 +1592,9 @@ static void check_references(V *v, Model *m) {
       err(v, val_get(s->at, "route"), arena_printf(v->a, "services.%s.route", s->key),
           "a route needs a load_balancer");
     /* Two services on one route: report the one written later. */
-    for (int j = 0; j < m->nservices; j++) {
+    Value *same = s->route ? val_get(by_route, s->route) : NULL;
+    for (int k = 0; same && k < same->list.n; k++) {
+      int j = (int)same->list.items[k]->i;
       Service *o = &m->services[j];
       if (j == i || !s->route || !o->route || strcmp(s->route, o->route))
         continue;
@@ -1704,10 +1722,23 @@ Model *spec_validate(Arena *a, Diags *d, Value *root, const char *file, const ch
   return d->errors > before ? NULL : m;
 }
 
-#define FIND(field, count, type)                   \
-  for (int i = 0; i < m->count; i++)               \
-    if (!strcmp(m->field[i].key, key))             \
-      return &m->field[i];                         \
+/* Collections are sorted by key: a binary search, then a scan only when
+ * that misses (a hand-built model may be in any order). Lookups run per
+ * grant, so a scan each made large specs quadratic. */
+#define FIND(field, count, type)                         \
+  int lo = 0, hi = m->count;                             \
+  while (lo < hi) {                                      \
+    int mid = lo + (hi - lo) / 2, c = strcmp(m->field[mid].key, key); \
+    if (!c)                                              \
+      return &m->field[mid];                             \
+    if (c < 0)                                           \
+      lo = mid + 1;                                      \
+    else                                                 \
+      hi = mid;                                          \
+  }                                                      \
+  for (int i = 0; i < m->count; i++)                     \
+    if (!strcmp(m->field[i].key, key))                   \
+      return &m->field[i];                               \
   return NULL;
 
 Service *model_service(const Model *m, const char *key) { FIND(services, nservices, Service) }

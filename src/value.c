@@ -129,7 +129,9 @@ void val_set_at(Arena *a, Value *map, const char *key, Pos key_pos, Value *v) {
     return;
   }
   if (map->map.n == map->map.cap) {
-    int cap = map->map.cap ? map->map.cap * 2 : 8;
+    /* most maps hold one to four entries: start small (arena memory is
+     * never reused, and 8 entries a map cost large plans tens of MB) */
+    int cap = map->map.cap ? map->map.cap * 2 : 2;
     MapEntry *entries = arena_alloc(a, sizeof(MapEntry) * (size_t)cap);
     if (map->map.n)
       memcpy(entries, map->map.entries, sizeof(MapEntry) * (size_t)map->map.n);
