@@ -40,6 +40,24 @@ static int env_list(Arena *a, Diags *d, const char *spec, const Options *o, cons
   return n + 1;
 }
 
+/* Run one emitter in a scratch arena and keep only its files: the trees
+ * an emitter builds on the way are several times the size of what it
+ * writes, and would otherwise stay until the end of the run (a large spec
+ * built for every target needed the sum of them all at once). */
+static bool emit_kept(Arena *a, Diags *d, const Plan *p, const Target *t, Output *out) {
+  Arena *scratch = arena_new();
+  scratch->parent = a;
+  bool ok = t->emit(scratch, d, p, out);
+  for (int i = 0; ok && i < out->files.len; i++) {
+    OutFile *f = out->files.items[i];
+    char *data = arena_alloc(a, f->len + 1);
+    memcpy(data, f->data, f->len);
+    f->data = data;
+  }
+  arena_free(scratch);
+  return ok;
+}
+
 typedef struct Pending {
   const char *env_dir;
   const Target *target;
@@ -93,7 +111,7 @@ int run_build(const Options *o) {
         pd->env_dir = env_dir;
         pd->target = chosen[t];
         pd->out.arena = a;
-        if (chosen[t]->emit(a, &d, p, &pd->out))
+        if (emit_kept(a, &d, p, chosen[t], &pd->out))
           vec_push(a, &pending, pd);
       }
     }

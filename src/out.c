@@ -1,7 +1,7 @@
 /*
  * out: write emitted files so that a reader never sees a half-written
  * target folder. Files go to a temporary folder beside the target, are
- * fsynced, and the folder is swapped in with renameat2(RENAME_EXCHANGE)
+ * synced, and the folder is swapped in with renameat2(RENAME_EXCHANGE)
  * (or a plain rename when there was none). A crash, a full disk or SIGINT
  * leaves either the old folder or the new one, and stale temporary
  * folders are removed by the next run.
@@ -73,7 +73,20 @@ static bool write_file(const char *path, const char *data, size_t len) {
     }
     off += (size_t)w;
   }
-  if (fsync(fd) != 0) {
+  /* Start writing it back now; sync_files waits for all of it at once. */
+  sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+  return close(fd) == 0;
+}
+
+/* Make every file written so far durable before anything is renamed:
+ * one syncfs for the whole folder instead of an fsync per file, which
+ * cost a journal commit each (seconds for a thousand services). syncfs
+ * reports write-back errors since Linux 5.8. */
+static bool sync_files(const char *dir) {
+  int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return false;
+  if (syncfs(fd) != 0) {
     int e = errno;
     close(fd);
     errno = e;
@@ -116,16 +129,29 @@ static bool fail(Diags *d, const char *path, const char *what) {
  * is written beside its final name and renamed over it. */
 static bool commit_loose(Diags *d, const char *env_dir, Output *o) {
   Arena *a = o->arena;
+  const char **tmps = arena_alloc(a, sizeof(char *) * (size_t)(o->files.len + 1));
+  for (int i = 0; i < o->files.len; i++) {
+    OutFile *f = o->files.items[i];
+    tmps[i] = arena_printf(a, "%s/.%s.tmp-%d", env_dir, f->path, (int)getpid());
+    if (!write_file(tmps[i], f->data, f->len)) {
+      int e = errno;
+      for (int k = 0; k <= i; k++)
+        unlink(tmps[k]);
+      errno = e;
+      return fail(d, arena_printf(a, "%s/%s", env_dir, f->path), "write");
+    }
+  }
+  if (!sync_files(env_dir)) {
+    int e = errno;
+    for (int k = 0; k < o->files.len; k++)
+      unlink(tmps[k]);
+    errno = e;
+    return fail(d, env_dir, "write");
+  }
   for (int i = 0; i < o->files.len; i++) {
     OutFile *f = o->files.items[i];
     const char *final = arena_printf(a, "%s/%s", env_dir, f->path);
-    const char *tmp = arena_printf(a, "%s/.%s.tmp-%d", env_dir, f->path, (int)getpid());
-    if (!write_file(tmp, f->data, f->len)) {
-      int e = errno;
-      unlink(tmp);
-      errno = e;
-      return fail(d, final, "write");
-    }
+    const char *tmp = tmps[i];
     if (rename(tmp, final) != 0) {
       int e = errno;
       unlink(tmp);
@@ -166,7 +192,12 @@ bool out_commit(Diags *d, const char *env_dir, const Target *t, Output *o) {
       return fail(d, arena_printf(a, "%s/%s", final, f->path), "write");
     }
   }
-  sync_dir(tmp);
+  if (!sync_files(tmp)) {
+    int e = errno;
+    rm_tree(tmp);
+    errno = e;
+    return fail(d, final, "write");
+  }
   struct stat st;
   if (lstat(final, &st) == 0) {
     if (renameat2(AT_FDCWD, tmp, AT_FDCWD, final, RENAME_EXCHANGE) != 0) {

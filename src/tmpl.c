@@ -12,8 +12,9 @@ static const char *override_dir;
 
 void tmpl_set_dir(const char *dir) { override_dir = dir; }
 
-/* Parsed templates are cached in the arena that holds them, so they go
- * away with it and a fresh arena reads them afresh. */
+/* Parsed templates are cached in the arena that holds them (the root of a
+ * scratch arena), so they go away with it and a fresh arena reads them
+ * afresh. */
 typedef struct Cached {
   const char *name;
   Value *value;
@@ -21,6 +22,8 @@ typedef struct Cached {
 } Cached;
 
 Value *tmpl_get(Arena *a, Diags *d, const char *name) {
+  while (a->parent)
+    a = a->parent;   /* a scratch arena's templates live as long as its parent */
   for (Cached *c = a->tmpl; c; c = c->next)
     if (!strcmp(c->name, name))
       return c->value;

@@ -24,7 +24,8 @@ extern const TmplFile tmpl_embedded[];
 
 /* Use DIR for overrides (NULL: embedded only). */
 void tmpl_set_dir(const char *dir);
-/* The parsed template 'name' (e.g. "iam/actions.yaml"), cached in 'a'.
+/* The parsed template 'name' (e.g. "iam/actions.yaml"), cached in 'a'
+ * (in its parent, for a scratch arena: see Arena.parent).
  * Reports and returns NULL when it is missing or malformed. */
 Value *tmpl_get(Arena *a, Diags *d, const char *name);
 /* A named entry of a template that must be a map. */

@@ -21,6 +21,9 @@ typedef struct Arena {
   ArenaBlock *head;
   size_t used;   /* bytes handed out, for the benchmark's accounting */
   void *tmpl;    /* templates parsed into this arena (see tmpl.c) */
+  /* A scratch arena's parent: what must outlive the scratch (parsed
+   * templates, which diagnostics point into) is allocated there. */
+  struct Arena *parent;
 } Arena;
 
 Arena *arena_new(void);
