@@ -5,7 +5,8 @@
 #   policy.documents  iam_eval.lint on every generated document; moto accepts all
 #   policy.semantics  the evaluator proves what CartFul's documents allow
 #   policy.command    `infrac policy`: output, ROLE selection, errors, templates
-#   policy.targets_agree  CloudFormation carries exactly the same documents
+#   policy.targets_agree  CloudFormation and Terraform carry exactly the same
+#                     documents (Terraform read with @cdktf/hcl2json)
 set(POLICY_TEST_DIR ${CMAKE_CURRENT_LIST_DIR})
 
 add_test(NAME golden.policies COMMAND ${CMAKE_SOURCE_DIR}/tests/tools/golden-check policies)
@@ -24,13 +25,7 @@ endif()
 # Python unittest modules (iam_eval and moto_accepts live in tests/iam);
 # each builds what it needs with one infrac run.
 find_program(INFRAC_PYTHON3 NAMES python3 REQUIRED DOC "Python 3 for the Python test suites")
-set(POLICY_SUITES documents semantics command)
-# policy.targets_agree: the CloudFormation template carries exactly these
-# documents. It needs the cloudformation target, so it joins the suite
-# with that emitter (the Terraform half waits for the Terraform emitter).
-if(EXISTS ${CMAKE_SOURCE_DIR}/src/emit/cloudformation.c)
-  list(APPEND POLICY_SUITES targets_agree)
-endif()
+set(POLICY_SUITES documents semantics command targets_agree)
 foreach(suite ${POLICY_SUITES})
   add_test(NAME policy.${suite}
            COMMAND ${INFRAC_PYTHON3} -m unittest -v test_${suite}
