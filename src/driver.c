@@ -98,12 +98,26 @@ int run_build(const Options *o) {
   }
   const char *dir = o->out_dir ? o->out_dir : "out";
   Vec pending = {0};
+  /* Every environment is compiled, also those not being written: a spec
+   * is valid only when all of its overlays are, and build writes nothing
+   * for an invalid spec. */
+  Options every = *o;
+  every.all_envs = true;
   for (int s = 0; s < o->nspecs; s++) {
     const char **envs;
-    int nenvs = env_list(a, &d, o->specs[s], o, &envs);
+    int nenvs = env_list(a, &d, o->specs[s], &every, &envs);
+    bool named = false;
+    for (int e = 0; e < nenvs; e++)
+      named |= str_eq(envs[e], o->env);
+    if (nenvs > 0 && !named) {
+      /* an --env the spec does not declare: let the merge report it */
+      envs[0] = o->env;
+      nenvs = 1;
+    }
     for (int e = 0; e < nenvs; e++) {
+      bool wanted = o->all_envs || str_eq(envs[e], o->env);
       Plan *p = compile_spec(a, &d, o->specs[s], envs[e]);
-      if (!p)
+      if (!p || !wanted)
         continue;
       const char *env_dir = arena_printf(a, "%s/%s/%s", dir, p->m->name, p->m->env);
       for (int t = 0; t < nchosen; t++) {
