@@ -209,7 +209,7 @@ static int redactions_on(Diags *d, const char *file, int line, int *first) {
   while (lo < hi) {
     int mid = (lo + hi) / 2;
     const Pos *r = d->redacted.items[mid];
-    int f = strcmp(r->file, file);
+    int f = strcmp(r->file ? r->file : "", file ? file : "");
     if (f < 0 || (f == 0 && r->line < line))
       lo = mid + 1;
     else

@@ -1532,7 +1532,7 @@ static json_t *json_env(Ctx *c, const EnvDiff *e) {
       json_object_set_new(x, "forced_by", fb);
       json_object_set_new(x, "root", json_string(it->root));
     }
-    if (it->act == A_ADD)
+    if (it->act == A_ADD && it->new)
       json_object_set_new(x, "attributes", jv(it->new->attrs));
     json_t *chs = json_array();
     for (int k = 0; k < it->changes.len && (it->act == A_CHANGE || it->act == A_REPLACE); k++) {

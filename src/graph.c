@@ -1061,7 +1061,7 @@ static const char *style_of(const Style *t, size_t n, const char *cls) {
       return t[i].attrs;
   return "";
 }
-#define STYLE(table, cls) style_of(table, sizeof(table) / sizeof(table[0]), cls)
+#define STYLE(table, cls) style_of(table, sizeof(table) / sizeof((table)[0]), cls)
 
 static const struct {
   const char *cls, *color, *arrow, *text;

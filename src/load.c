@@ -376,7 +376,8 @@ static Value *load_yaml(Arena *a, Diags *d, const char *name, const char *text, 
     case YAML_SEQUENCE_END_EVENT:
     case YAML_MAPPING_END_EVENT: {
       Frame f = L.stack[--L.depth];
-      add_node(&L, f.node, f.size, 1, f.anchor, f.node->pos);
+      if (f.node)   /* libyaml pairs every end with its start */
+        add_node(&L, f.node, f.size, 1, f.anchor, f.node->pos);
       break;
     }
     default:

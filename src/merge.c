@@ -216,7 +216,7 @@ Value *spec_resolve(Arena *a, Diags *d, const char *path, const char *env) {
     buf_release(&b);
     return NULL;
   }
-  if (overlay->kind == V_NULL)
+  if (!overlay || overlay->kind == V_NULL)
     return without_key(a, root, "environments");
   if (overlay->kind != V_MAP) {
     /* the same words and place as validation's, so `check` says it once */

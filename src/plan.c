@@ -149,7 +149,12 @@ static void set(P *c, Resource *r, const char *k, Value *v) { val_set(c->a, r->a
 static Value *S(P *c, const char *s) { return val_str(c->a, s); }
 static Value *I(P *c, long long i) { return val_int(c->a, i); }
 static Value *B(P *c, bool b) { return val_bool(c->a, b); }
-static Value *R(P *c, Resource *r, const char *attr) { return val_ref(c->a, r->id, attr, NULL); }
+/* Every caller passes a resource it made; the analyzer also follows paths
+ * validation rules out (a tier without subnets, a load balancer without a
+ * network), hence the NOLINT. */
+static Value *R(P *c, Resource *r, const char *attr) {
+  return val_ref(c->a, r->id, attr, NULL);   // NOLINT(clang-analyzer-core.NullDereference)
+}
 static Value *RK(P *c, Resource *r, const char *attr, const char *known) {
   return val_ref(c->a, r->id, attr, known);
 }
@@ -323,7 +328,7 @@ static void plan_nacls(P *c, NetRefs *nr) {
     }
     /* Return traffic of connections opened from inside (NAT, endpoints). */
     if (t == TIER_PUBLIC || (t == TIER_PRIVATE && n->nat != NAT_NONE))
-      nacl_rule(c, acl, tier, false, num += 10, "6", 1024, 65535, "0.0.0.0/0");
+      nacl_rule(c, acl, tier, false, num + 10, "6", 1024, 65535, "0.0.0.0/0");
     nacl_rule(c, acl, tier, true, 100, "-1", 0, 0, t == TIER_ISOLATED ? vpc : "0.0.0.0/0");
     for (int i = 0; i < n->az_count; i++) {
       Resource *as = add(c, "network_acl_association", fmt(c, "%s_%s", tier, n->az_keys[i]), NULL, n->at, i);
@@ -393,7 +398,7 @@ static Resource *sg_rule(P *c, const char *key, Resource *sg, bool egress, int f
   set(c, r, "to_port", I(c, to));
   if (cidr)
     set(c, r, "cidr_block", S(c, cidr));
-  else
+  else if (peer)
     set(c, r, "peer_security_group", R(c, peer, "id"));
   set(c, r, "description", S(c, desc));
   return r;
@@ -1306,15 +1311,18 @@ Plan *plan_build(Arena *a, Diags *d, Model *m) {
   SvcRefs sr = {0};
   /* Data stores and registries come first in identity order only because
    * task roles and images refer to them; the output order is by section. */
-  if (m->network)
+  /* validate requires the network for a load balancer, services and
+   * databases; without one (a hand-built model) they are left out */
+  const bool net = m->network != NULL;
+  if (net)
     plan_network(c, &nr);
   plan_registries(c);
   plan_tables(c);
-  if (m->lb && !c->full)
+  if (m->lb && net && !c->full)
     plan_lb(c, &nr, &lr);
-  if (m->nservices && !c->full)
+  if (m->nservices && net && !c->full)
     plan_services(c, &nr, &lr, &sr);
-  if (m->ndatabases && !c->full)
+  if (m->ndatabases && net && !c->full)
     plan_databases(c, &nr, &sr);
   if (!c->full)
     plan_roles(c);

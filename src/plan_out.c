@@ -89,7 +89,7 @@ static void jw_real(JW *w, double f) {
   char s[64];
   snprintf(s, sizeof s, "%.17g", f);
   if (!strchr(s, '.') && !strchr(s, 'e'))
-    strcat(s, ".0");
+    memcpy(s + strlen(s), ".0", 3);   /* %.17g is at most 24 bytes */
   char *e = strchr(s, 'e');
   if (e) {
     char *from = e + 1, *to = e + 1;
@@ -133,8 +133,8 @@ static void jw_map(JW *w, const Value *v, int depth) {
     buf_puts(w->b, "{}");
     return;
   }
-  if (w->top + (size_t)n > w->cap) {
-    while (w->top + (size_t)n > w->cap)
+  if (!w->stack || w->top + (size_t)n > w->cap) {
+    while (w->cap < 256 || w->top + (size_t)n > w->cap)
       w->cap = w->cap ? w->cap * 2 : 256;
     MapEntry **s = realloc(w->stack, sizeof *s * w->cap);
     if (!s) {

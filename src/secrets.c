@@ -60,7 +60,7 @@ static bool key_has_word(const char *key, const char *const *words) {
     return false;
   char low[128];
   size_t n = 0;
-  for (; key[n] && n < sizeof low - 1; n++)
+  for (; n < sizeof low - 1 && key[n]; n++)
     low[n] = (char)tolower((unsigned char)key[n]);
   low[n] = '\0';
   for (const char *const *w = words ? words : default_words; *w; w++)

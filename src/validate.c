@@ -1202,7 +1202,7 @@ static void check_table(V *v, Table *t, MapEntry *e) {
     t->hash = req_str(v, key, "hash", kpath);
     t->range = get_str(v, key, "range", kpath, NULL);
   }
-  const char *used[64];
+  const char *used[64] = {0};
   int nused = 0;
   if (t->hash)
     use_attr(v, t, used, &nused, t->hash);
