@@ -132,11 +132,16 @@ int run_build(const Options *o) {
   }
   if (d.errors)
     return finish(a, &d, EXIT_INVALID);
-  for (int i = 0; i < pending.len; i++) {
+  /* Every target of every environment is staged before any is swapped
+   * in, so a failure anywhere leaves the whole previous output. */
+  Staging st = {.arena = a};
+  bool ok = true;
+  for (int i = 0; ok && i < pending.len; i++) {
     Pending *pd = pending.items[i];
-    if (!out_commit(&d, pd->env_dir, pd->target, &pd->out))
-      return finish(a, &d, EXIT_INVALID);
+    ok = out_stage(&d, &st, pd->env_dir, pd->target, &pd->out);
   }
+  if (!out_finish(&d, &st, ok))
+    return finish(a, &d, EXIT_INVALID);
   return finish(a, &d, EXIT_OK);
 }
 

@@ -36,9 +36,20 @@ typedef struct Target {
 extern const Target emit_targets[];
 const Target *emit_target(const char *name);
 
-/* Replace DIR/<target->dir> by the files of 'o', atomically: everything is
- * written to a temporary folder beside it, fsynced, then swapped in with
- * one rename. On failure the previous folder is untouched. */
+/* Writing is two-phase, so a build of several targets swaps them in
+ * together: out_stage writes a target's files to temporary names beside
+ * their place (nothing a reader sees changes); out_finish then syncs
+ * everything staged and renames it into place, or, with ok false (or when
+ * syncing fails), removes it all. Either way the previous folders are
+ * untouched on failure. */
+typedef struct Staging {
+  Arena *arena;
+  Vec items;           /* what out_stage wrote, for out_finish */
+} Staging;
+
+bool out_stage(Diags *d, Staging *s, const char *env_dir, const Target *t, Output *o);
+bool out_finish(Diags *d, Staging *s, bool ok);
+/* Both for one target. */
 bool out_commit(Diags *d, const char *env_dir, const Target *t, Output *o);
 
 #endif

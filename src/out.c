@@ -1,15 +1,18 @@
 /*
  * out: write emitted files so that a reader never sees a half-written
- * target folder. Files go to a temporary folder beside the target, are
- * synced, and the folder is swapped in with renameat2(RENAME_EXCHANGE)
- * (or a plain rename when there was none). A crash, a full disk or SIGINT
- * leaves either the old folder or the new one, and stale temporary
- * folders are removed by the next run.
+ * target folder. Every target's files go to a temporary folder beside the
+ * target (out_stage); once all are written they are synced with one
+ * syncfs and swapped in together with renameat2(RENAME_EXCHANGE), or a
+ * plain rename when there was none (out_finish). A failure, a full disk
+ * or SIGINT while writing leaves the previous folders untouched, SIGINT
+ * during the swap waits for it to end, and stale temporary folders of an
+ * interrupted run are removed by the next one.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,15 +106,18 @@ static void sync_dir(const char *path) {
   }
 }
 
-/* Remove temporary folders and files an interrupted run left behind. */
+/* Remove temporary folders and files an interrupted run left behind
+ * (named NAME.tmp-PID-N), but not what this run has staged. */
 static void sweep(const char *dir, const char *prefix) {
   DIR *d = opendir(dir);
   if (!d)
     return;
   struct dirent *e;
   size_t n = strlen(prefix);
+  char mine[32];
+  snprintf(mine, sizeof mine, ".tmp-%d-", (int)getpid());
   while ((e = readdir(d)))
-    if (!strncmp(e->d_name, prefix, n) && strstr(e->d_name, ".tmp-")) {
+    if (!strncmp(e->d_name, prefix, n) && strstr(e->d_name, ".tmp-") && !strstr(e->d_name, mine)) {
       char path[4096];
       snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
       rm_tree(path);
@@ -125,53 +131,99 @@ static bool fail(Diags *d, const char *path, const char *what) {
   return false;
 }
 
-/* Files that live in the environment folder itself (diagrams): each one
- * is written beside its final name and renamed over it. */
-static bool commit_loose(Diags *d, const char *env_dir, Output *o) {
-  Arena *a = o->arena;
-  const char **tmps = arena_alloc(a, sizeof(char *) * (size_t)(o->files.len + 1));
-  for (int i = 0; i < o->files.len; i++) {
-    OutFile *f = o->files.items[i];
-    tmps[i] = arena_printf(a, "%s/.%s.tmp-%d", env_dir, f->path, (int)getpid());
-    if (!write_file(tmps[i], f->data, f->len)) {
-      int e = errno;
-      for (int k = 0; k <= i; k++)
-        unlink(tmps[k]);
-      errno = e;
-      return fail(d, arena_printf(a, "%s/%s", env_dir, f->path), "write");
-    }
-  }
-  if (!sync_files(env_dir)) {
-    int e = errno;
-    for (int k = 0; k < o->files.len; k++)
-      unlink(tmps[k]);
-    errno = e;
-    return fail(d, env_dir, "write");
-  }
-  for (int i = 0; i < o->files.len; i++) {
-    OutFile *f = o->files.items[i];
-    const char *final = arena_printf(a, "%s/%s", env_dir, f->path);
-    const char *tmp = tmps[i];
-    if (rename(tmp, final) != 0) {
-      int e = errno;
-      unlink(tmp);
-      errno = e;
-      return fail(d, final, "replace");
-    }
-  }
-  sync_dir(env_dir);
+/* ---- signals: an interrupted build removes what it staged ---- */
+
+/* While files are staged, SIGINT, SIGTERM and SIGHUP only set a flag: the
+ * write loop stops at the next file, out_finish removes everything staged,
+ * and the signal is raised again with its old disposition, so the shell
+ * still sees the build killed by it. SIGKILL leaves temporaries, which the
+ * next build sweeps. */
+static const int caught[] = {SIGINT, SIGTERM, SIGHUP};
+static struct sigaction saved[3];
+static volatile sig_atomic_t interrupted;
+static bool catching;
+
+static void on_signal(int sig) { interrupted = sig; }
+
+static void catch_signals(void) {
+  if (catching)
+    return;
+  catching = true;
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  for (int i = 0; i < 3; i++)
+    sigaction(caught[i], &sa, &saved[i]);
+}
+
+static void release_signals(void) {
+  if (!catching)
+    return;
+  catching = false;
+  for (int i = 0; i < 3; i++)
+    sigaction(caught[i], &saved[i], NULL);
+  if (interrupted)
+    raise(interrupted);
+}
+
+static bool stopped(void) {
+  if (!interrupted)
+    return false;
+  errno = EINTR;
   return true;
 }
 
-bool out_commit(Diags *d, const char *env_dir, const Target *t, Output *o) {
-  Arena *a = o->arena;
+/* ---- staging: everything written beside its final place, then swapped ---- */
+
+typedef struct Staged {
+  const char *tmp, *final, *env_dir;
+  bool dir;        /* a target folder; else one file of the env folder */
+  bool swapped;    /* tmp now holds the previous folder, to be removed */
+} Staged;
+
+static void stage_push(Staging *s, const char *tmp, const char *final, const char *env_dir, bool dir) {
+  Staged *x = arena_alloc(s->arena, sizeof *x);
+  *x = (Staged){tmp, final, env_dir, dir, false};
+  vec_push(s->arena, &s->items, x);
+}
+
+static void unstage(Staged *x) {
+  if (x->dir)
+    rm_tree(x->tmp);
+  else
+    unlink(x->tmp);
+}
+
+bool out_stage(Diags *d, Staging *s, const char *env_dir, const Target *t, Output *o) {
+  Arena *a = s->arena;
+  catch_signals();
   if (!mkdirs(env_dir))
     return fail(d, env_dir, "create the folder");
-  if (!*t->dir)
-    return commit_loose(d, env_dir, o);
+  int pid = (int)getpid();
+  if (!*t->dir) {
+    /* Files that live in the environment folder itself (plan.json,
+     * diagrams): each one is written beside its final name. */
+    for (int i = 0; i < o->files.len; i++) {
+      OutFile *f = o->files.items[i];
+      sweep(env_dir, arena_printf(a, ".%s", f->path));
+      const char *tmp = arena_printf(a, "%s/.%s.tmp-%d-%d", env_dir, f->path, pid, s->items.len);
+      const char *final = arena_printf(a, "%s/%s", env_dir, f->path);
+      if (stopped() || !write_file(tmp, f->data, f->len)) {
+        int e = errno;
+        unlink(tmp);
+        errno = e;
+        return fail(d, final, "write");
+      }
+      stage_push(s, tmp, final, env_dir, false);
+    }
+    return true;
+  }
   sweep(env_dir, arena_printf(a, ".%s", t->dir));
   const char *final = arena_printf(a, "%s/%s", env_dir, t->dir);
-  const char *tmp = arena_printf(a, "%s/.%s.tmp-%d", env_dir, t->dir, (int)getpid());
+  /* unique per staged item: one build may stage the same folder twice
+   * (two specs of one name), and the last one wins as it always did */
+  const char *tmp = arena_printf(a, "%s/.%s.tmp-%d-%d", env_dir, t->dir, pid, s->items.len);
   rm_tree(tmp);
   if (mkdir(tmp, 0777) != 0)
     return fail(d, tmp, "create the folder");
@@ -185,34 +237,86 @@ bool out_commit(Diags *d, const char *env_dir, const Target *t, Output *o) {
       errno = e;
       return fail(d, path, "create the folder");
     }
-    if (!write_file(path, f->data, f->len)) {
+    if (stopped() || !write_file(path, f->data, f->len)) {
       int e = errno;
       rm_tree(tmp);
       errno = e;
       return fail(d, arena_printf(a, "%s/%s", final, f->path), "write");
     }
   }
-  if (!sync_files(tmp)) {
-    int e = errno;
-    rm_tree(tmp);
-    errno = e;
-    return fail(d, final, "write");
-  }
-  struct stat st;
-  if (lstat(final, &st) == 0) {
-    if (renameat2(AT_FDCWD, tmp, AT_FDCWD, final, RENAME_EXCHANGE) != 0) {
-      int e = errno;
-      rm_tree(tmp);
-      errno = e;
-      return fail(d, final, "replace");
-    }
-    rm_tree(tmp);   /* now the previous output */
-  } else if (rename(tmp, final) != 0) {
-    int e = errno;
-    rm_tree(tmp);
-    errno = e;
-    return fail(d, final, "create");
-  }
-  sync_dir(env_dir);
+  stage_push(s, tmp, final, env_dir, true);
   return true;
+}
+
+/* Each environment folder once, in staging order. */
+static bool first_of_env(Staging *s, int i) {
+  for (int k = 0; k < i; k++)
+    if (!strcmp(((Staged *)s->items.items[k])->env_dir, ((Staged *)s->items.items[i])->env_dir))
+      return false;
+  return true;
+}
+
+bool out_finish(Diags *d, Staging *s, bool ok) {
+  int n = s->items.len;
+  /* Durable before visible: one syncfs per environment folder covers
+   * every file staged there. */
+  for (int i = 0; ok && i < n; i++) {
+    Staged *x = s->items.items[i];
+    if (first_of_env(s, i) && !sync_files(x->env_dir)) {
+      fail(d, x->env_dir, "write");
+      ok = false;
+    }
+  }
+  if (ok && n && stopped())
+    ok = fail(d, ((Staged *)s->items.items[0])->env_dir, "write");
+  if (!ok) {
+    for (int i = 0; i < n; i++)
+      unstage(s->items.items[i]);
+    release_signals();
+    return false;
+  }
+  /* The swap: a few renames, with SIGINT, SIGTERM and SIGHUP held back so
+   * an interrupted build still leaves either every folder old or every
+   * folder new (a signal arriving now is delivered right after). */
+  sigset_t block, old;
+  sigemptyset(&block);
+  sigaddset(&block, SIGINT);
+  sigaddset(&block, SIGTERM);
+  sigaddset(&block, SIGHUP);
+  sigprocmask(SIG_BLOCK, &block, &old);
+  for (int i = 0; i < n; i++) {
+    Staged *x = s->items.items[i];
+    struct stat st;
+    int r;
+    if (!x->dir)
+      r = rename(x->tmp, x->final);
+    else if (lstat(x->final, &st) == 0 && (r = renameat2(AT_FDCWD, x->tmp, AT_FDCWD, x->final, RENAME_EXCHANGE)) == 0)
+      x->swapped = true;
+    else
+      r = rename(x->tmp, x->final);
+    if (r != 0) {
+      int e = errno;
+      for (int k = i; k < n; k++)
+        unstage(s->items.items[k]);
+      errno = e;
+      ok = fail(d, x->final, "replace");
+      break;
+    }
+  }
+  sigprocmask(SIG_SETMASK, &old, NULL);
+  for (int i = 0; i < n; i++) {
+    Staged *x = s->items.items[i];
+    if (x->swapped)
+      rm_tree(x->tmp);   /* the previous output */
+    if (first_of_env(s, i))
+      sync_dir(x->env_dir);
+  }
+  release_signals();   /* a signal that came during the swap ends the run now */
+  return ok;
+}
+
+bool out_commit(Diags *d, const char *env_dir, const Target *t, Output *o) {
+  Staging s = {.arena = o->arena};
+  bool ok = out_stage(d, &s, env_dir, t, o);
+  return out_finish(d, &s, ok);
 }
