@@ -76,8 +76,7 @@ static bool write_file(const char *path, const char *data, size_t len) {
     }
     off += (size_t)w;
   }
-  /* Start writing it back now; sync_files waits for all of it at once. */
-  sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+  /* not synced here: sync_files does every file at once */
   return close(fd) == 0;
 }
 
@@ -227,11 +226,19 @@ bool out_stage(Diags *d, Staging *s, const char *env_dir, const Target *t, Outpu
   rm_tree(tmp);
   if (mkdir(tmp, 0777) != 0)
     return fail(d, tmp, "create the folder");
+  const char *made = NULL;   /* the subfolder made for the previous file */
+  size_t made_len = 0;
   for (int i = 0; i < o->files.len; i++) {
     OutFile *f = o->files.items[i];
     const char *path = arena_printf(a, "%s/%s", tmp, f->path);
     const char *slash = strrchr(f->path, '/');
-    if (slash && !mkdirs(arena_printf(a, "%s/%.*s", tmp, (int)(slash - f->path), f->path))) {
+    size_t sub = slash ? (size_t)(slash - f->path) : 0;
+    bool known = slash && made && sub == made_len && !strncmp(made, f->path, sub);
+    if (slash && !known) {
+      made = f->path;
+      made_len = sub;
+    }
+    if (slash && !known && !mkdirs(arena_printf(a, "%s/%.*s", tmp, (int)sub, f->path))) {
       int e = errno;
       rm_tree(tmp);
       errno = e;
