@@ -162,10 +162,12 @@ int run_plan(const Options *o) {
   if (!p)
     return finish(a, &d, EXIT_INVALID);
   if (!strcmp(format, "json")) {
-    size_t len;
-    char *s = plan_to_json(p, &len);
-    fwrite(s, 1, len, stdout);
-    fputc('\n', stdout);
+    Buf b;   /* straight to stdout, no copy into the arena */
+    buf_init(&b);
+    plan_write_json(p, &b);
+    buf_putc(&b, '\n');
+    fwrite(b.data, 1, b.len, stdout);
+    buf_release(&b);
   } else {
     Buf b;
     buf_init(&b);

@@ -563,10 +563,29 @@ static int route_depth(const char *r) {
 
 /* Priorities: deeper paths first (they are more specific), then a stable
  * hash within the band, so adding a route rarely moves another one. */
+/* The first free priority at or after p in the order p, p+1, ... 50000,
+ * 1, ...: next[] points each taken slot further along (with path
+ * compression), so a crowded band costs no long walks, and the answer is
+ * the one a walk slot by slot would give. */
+static int free_slot(int *next, int p) {
+  int root = p;
+  while (next[root] != root)
+    root = next[root];
+  while (next[p] != root) {
+    int n = next[p];
+    next[p] = root;
+    p = n;
+  }
+  return root;
+}
+
 static int *route_priorities(P *c) {
   Model *m = c->m;
   int *prio = arena_alloc(c->a, sizeof(int) * (size_t)(m->nservices + 1));
-  bool *used = arena_alloc(c->a, 50001);
+  int *next = arena_alloc(c->a, sizeof(int) * 50001);
+  for (int k = 0; k <= 50000; k++)
+    next[k] = k;
+  int taken = 0;
   for (int i = 0; i < m->nservices; i++) {
     const char *r = m->services[i].route;
     if (!r)
@@ -575,11 +594,13 @@ static int *route_priorities(P *c) {
     if (depth > 40)
       depth = 40;
     int p = (41 - depth) * 1000 + (int)(hash_fnv1a(r) % 1000);
-    /* bounded: a spec cannot have 50000 routes (LOAD_MAX_NODES), but a
-     * full table must not turn into an endless search */
-    for (int tries = 0; used[p] && tries < 50000; tries++)
-      p = p % 50000 + 1;
-    used[p] = true;
+    /* a spec cannot have 50000 routes (MAX_SECTION), but a full table
+     * must not turn into an endless search */
+    if (taken < 50000) {
+      p = free_slot(next, p);
+      next[p] = p % 50000 + 1;
+      taken++;
+    }
     prio[i] = p;
   }
   return prio;
@@ -751,15 +772,17 @@ static void plan_exec_role(P *c, SvcRefs *sr, Resource **log_groups) {
   Value *d = doc(c);
   Vec seen = {0};
   Value *repos = L(c);
+  /* first of each, by canonical text: comparing every pair was quadratic */
+  Value *have = M(c);
   for (int i = 0; i < m->nservices; i++) {
     Value *repo = image_repo(c, m->services[i].image, &seen);
     if (!repo)
       continue;
-    bool dup = false;
-    for (int k = 0; k < repos->list.n; k++)
-      dup |= val_equal(repos->list.items[k], repo);
-    if (!dup)
+    const char *key = val_to_text(c->a, repo);
+    if (!val_get(have, key)) {
+      val_set(c->a, have, key, repo);
       push(c, repos, repo);
+    }
   }
   if (repos->list.n) {
     stmt(c, d, "EcrAuth", actions(c, "ecr_auth"), S(c, "*"));
@@ -779,11 +802,10 @@ static void plan_exec_role(P *c, SvcRefs *sr, Resource **log_groups) {
       bool is_ssm = strstr(arn, ":ssm:") != NULL;
       Value *v = S(c, is_ssm ? arn : secret_base(c, arn));
       Value *list = is_ssm ? ssm : sm;
-      bool dup = false;
-      for (int j = 0; j < list->list.n; j++)
-        dup |= val_equal(list->list.items[j], v);
-      if (!dup)
+      if (!val_get(have, v->s)) {   /* an ARN: no repository text looks like one */
+        val_set(c->a, have, v->s, v);
         push(c, list, v);
+      }
     }
   if (sm->list.n)
     stmt(c, d, "ReadServiceSecrets", actions(c, "secrets_read"), sm);
