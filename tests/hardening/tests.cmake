@@ -13,6 +13,10 @@
 #                                   leave the previous out/ intact
 #   hardening.plan_json             plan.json's writer against jansson's dump,
 #                                   byte for byte, on random plans
+#   hardening.valgrind              every command under valgrind memcheck on every
+#                                   spec, example, error case and regression:
+#                                   no memory error, no leak (a plain build of
+#                                   its own when this one is sanitized)
 #   hardening.static                cppcheck (.cppcheck) and clang-tidy
 #                                   (.clang-tidy) clean on src/
 #   hardening.fuzz.<target>         each libFuzzer target for FUZZ_CI_SECONDS
@@ -52,6 +56,23 @@ else()
            "echo 'hardening.plan_json: cmocka not found (apt-get install libcmocka-dev)' >&2; exit 1")
 endif()
 set_tests_properties(hardening.plan_json PROPERTIES LABELS hardening)
+
+# valgrind cannot run a sanitized binary: then the test gets a plain build
+# of its own, made once by hardening.valgrind.build.
+if(INFRAC_SANITIZE)
+  set(VALGRIND_BUILD ${CMAKE_BINARY_DIR}/valgrind-build)
+  add_test(NAME hardening.valgrind.build COMMAND sh -c
+           "cmake -S '${CMAKE_SOURCE_DIR}' -B '${VALGRIND_BUILD}' -DCMAKE_BUILD_TYPE=RelWithDebInfo -DINFRAC_TESTS=OFF >/dev/null && cmake --build '${VALGRIND_BUILD}' --target infrac -j2 >/dev/null")
+  set_tests_properties(hardening.valgrind.build PROPERTIES FIXTURES_SETUP valgrind-build
+                       LABELS hardening TIMEOUT 900)
+  add_test(NAME hardening.valgrind COMMAND ${HARDENING_DIR}/valgrind-check)
+  set_tests_properties(hardening.valgrind PROPERTIES ENVIRONMENT "INFRAC=${VALGRIND_BUILD}/infrac"
+                       FIXTURES_REQUIRED valgrind-build LABELS hardening TIMEOUT 900)
+else()
+  add_test(NAME hardening.valgrind COMMAND ${HARDENING_DIR}/valgrind-check)
+  set_tests_properties(hardening.valgrind PROPERTIES ENVIRONMENT "INFRAC=$<TARGET_FILE:infrac>"
+                       LABELS hardening TIMEOUT 900)
+endif()
 
 add_test(NAME hardening.static COMMAND ${HARDENING_DIR}/static-analysis)
 set_tests_properties(hardening.static PROPERTIES LABELS hardening TIMEOUT 600)
