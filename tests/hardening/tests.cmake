@@ -17,6 +17,8 @@
 #                                   spec, example, error case and regression:
 #                                   no memory error, no leak (a plain build of
 #                                   its own when this one is sanitized)
+#   hardening.flags                 stack protector and _FORTIFY_SOURCE really in
+#                                   the binary (fortify: all but Debug builds)
 #   hardening.static                cppcheck (.cppcheck) and clang-tidy
 #                                   (.clang-tidy) clean on src/
 #   hardening.fuzz.<target>         each libFuzzer target for FUZZ_CI_SECONDS
@@ -73,6 +75,9 @@ else()
   set_tests_properties(hardening.valgrind PROPERTIES ENVIRONMENT "INFRAC=$<TARGET_FILE:infrac>"
                        LABELS hardening TIMEOUT 900)
 endif()
+
+add_test(NAME hardening.flags COMMAND ${HARDENING_DIR}/hardening-flags $<TARGET_FILE:infrac> "${CMAKE_BUILD_TYPE}")
+set_tests_properties(hardening.flags PROPERTIES LABELS hardening)
 
 add_test(NAME hardening.static COMMAND ${HARDENING_DIR}/static-analysis)
 set_tests_properties(hardening.static PROPERTIES LABELS hardening TIMEOUT 600)
