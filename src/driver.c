@@ -58,6 +58,20 @@ static bool emit_kept(Arena *a, Diags *d, const Plan *p, const Target *t, Output
   return ok;
 }
 
+/* finish, then give back the scratch arenas its diagnostics pointed into */
+static int finish_kept(Arena *a, Diags *d, Vec *kept, int status) {
+  diag_print(d, stderr);
+  int n = kept->len;
+  Arena **v = n ? malloc(sizeof *v * (size_t)n) : NULL;
+  for (int i = 0; v && i < n; i++)
+    v[i] = kept->items[i];
+  arena_free(a);
+  for (int i = 0; v && i < n; i++)
+    arena_free(v[i]);
+  free(v);
+  return status;
+}
+
 typedef struct Pending {
   const char *env_dir;
   const Target *target;
@@ -98,6 +112,7 @@ int run_build(const Options *o) {
   }
   const char *dir = o->out_dir ? o->out_dir : "out";
   Vec pending = {0};
+  Vec kept = {0};   /* scratch arenas that diagnostics point into */
   /* Every environment is compiled, also those not being written: a spec
    * is valid only when all of its overlays are, and build writes nothing
    * for an invalid spec. */
@@ -116,8 +131,22 @@ int run_build(const Options *o) {
     }
     for (int e = 0; e < nenvs; e++) {
       bool wanted = o->all_envs || str_eq(envs[e], o->env);
+      if (!wanted) {
+        /* Compiled to be checked, not written: in a scratch arena, given
+         * back at once unless its diagnostics point into it (a large spec
+         * held every environment's plan otherwise). */
+        Arena *scratch = arena_new();
+        scratch->parent = a;
+        int before = d.list.len;
+        compile_spec(scratch, &d, o->specs[s], envs[e]);
+        if (d.list.len == before)
+          arena_free(scratch);
+        else
+          vec_push(a, &kept, scratch);
+        continue;
+      }
       Plan *p = compile_spec(a, &d, o->specs[s], envs[e]);
-      if (!p || !wanted)
+      if (!p)
         continue;
       const char *env_dir = arena_printf(a, "%s/%s/%s", dir, p->m->name, p->m->env);
       for (int t = 0; t < nchosen; t++) {
@@ -131,7 +160,7 @@ int run_build(const Options *o) {
     }
   }
   if (d.errors)
-    return finish(a, &d, EXIT_INVALID);
+    return finish_kept(a, &d, &kept, EXIT_INVALID);
   /* Every target of every environment is staged before any is swapped
    * in, so a failure anywhere leaves the whole previous output. */
   Staging st = {.arena = a};
@@ -141,8 +170,8 @@ int run_build(const Options *o) {
     ok = out_stage(&d, &st, pd->env_dir, pd->target, &pd->out);
   }
   if (!out_finish(&d, &st, ok))
-    return finish(a, &d, EXIT_INVALID);
-  return finish(a, &d, EXIT_OK);
+    return finish_kept(a, &d, &kept, EXIT_INVALID);
+  return finish_kept(a, &d, &kept, EXIT_OK);
 }
 
 int run_plan(const Options *o) {
