@@ -40,20 +40,19 @@ static int env_list(Arena *a, Diags *d, const char *spec, const Options *o, cons
   return n + 1;
 }
 
-/* Run one emitter in a scratch arena and keep only its files: the trees
- * an emitter builds on the way are several times the size of what it
- * writes, and would otherwise stay until the end of the run (a large spec
- * built for every target needed the sum of them all at once). */
-static bool emit_kept(Arena *a, Diags *d, const Plan *p, const Target *t, Output *out) {
+/* Run one emitter in a scratch arena and stage its files at once (see
+ * out_stage; nothing visible changes until out_finish), then give the
+ * arena back: the trees an emitter builds are several times the size of
+ * what it writes, and neither has to outlive it. After a failure the
+ * emitters still run, for their diagnostics, but stage nothing. */
+static bool emit_staged(Arena *a, Diags *d, Staging *st, const Plan *p, const char *env_dir,
+                        const Target *t, bool stage) {
   Arena *scratch = arena_new();
   scratch->parent = a;
-  bool ok = t->emit(scratch, d, p, out);
-  for (int i = 0; ok && i < out->files.len; i++) {
-    OutFile *f = out->files.items[i];
-    char *data = arena_alloc(a, f->len + 1);
-    memcpy(data, f->data, f->len);
-    f->data = data;
-  }
+  Output out = {.arena = scratch};
+  bool ok = t->emit(scratch, d, p, &out);
+  if (ok && stage)
+    ok = out_stage(d, st, env_dir, t, &out);
   arena_free(scratch);
   return ok;
 }
@@ -71,12 +70,6 @@ static int finish_kept(Arena *a, Diags *d, Vec *kept, int status) {
   free(v);
   return status;
 }
-
-typedef struct Pending {
-  const char *env_dir;
-  const Target *target;
-  Output out;
-} Pending;
 
 int run_build(const Options *o) {
   Arena *a = arena_new();
@@ -111,7 +104,7 @@ int run_build(const Options *o) {
       chosen[nchosen++] = x;
   }
   const char *dir = o->out_dir ? o->out_dir : "out";
-  Vec pending = {0};
+  Vec plans = {0};  /* the plans to write */
   Vec kept = {0};   /* scratch arenas that diagnostics point into */
   /* Every environment is compiled, also those not being written: a spec
    * is valid only when all of its overlays are, and build writes nothing
@@ -146,17 +139,8 @@ int run_build(const Options *o) {
         continue;
       }
       Plan *p = compile_spec(a, &d, o->specs[s], envs[e]);
-      if (!p)
-        continue;
-      const char *env_dir = arena_printf(a, "%s/%s/%s", dir, p->m->name, p->m->env);
-      for (int t = 0; t < nchosen; t++) {
-        Pending *pd = arena_alloc(a, sizeof *pd);
-        pd->env_dir = env_dir;
-        pd->target = chosen[t];
-        pd->out.arena = a;
-        if (emit_kept(a, &d, p, chosen[t], &pd->out))
-          vec_push(a, &pending, pd);
-      }
+      if (p)
+        vec_push(a, &plans, p);
     }
   }
   if (d.errors)
@@ -165,11 +149,13 @@ int run_build(const Options *o) {
    * in, so a failure anywhere leaves the whole previous output. */
   Staging st = {.arena = a};
   bool ok = true;
-  for (int i = 0; ok && i < pending.len; i++) {
-    Pending *pd = pending.items[i];
-    ok = out_stage(&d, &st, pd->env_dir, pd->target, &pd->out);
+  for (int i = 0; i < plans.len; i++) {
+    const Plan *p = plans.items[i];
+    const char *env_dir = arena_printf(a, "%s/%s/%s", dir, p->m->name, p->m->env);
+    for (int t = 0; t < nchosen; t++)
+      ok &= emit_staged(a, &d, &st, p, env_dir, chosen[t], ok);
   }
-  if (!out_finish(&d, &st, ok))
+  if (!out_finish(&d, &st, ok && !d.errors))
     return finish_kept(a, &d, &kept, EXIT_INVALID);
   return finish_kept(a, &d, &kept, EXIT_OK);
 }

@@ -22,8 +22,12 @@
 
 bool spec_is_json(const char *path) { return str_ends(path, ".json"); }
 
+static Value *spec_load_uncached(Arena *a, Diags *d, const char *path, const Value *ref,
+                                 const char *refpath);
+
+/* Always read afresh; spec_load_named (what merge uses) keeps a cache. */
 Value *spec_load_file(Arena *a, Diags *d, const char *path) {
-  return spec_load_named(a, d, path, NULL, NULL);
+  return spec_load_uncached(a, d, path, NULL, NULL);
 }
 
 static SpecReader reader;
@@ -34,8 +38,39 @@ void spec_set_reader(SpecReader r, void *ctx) {
   reader_ctx = ctx;
 }
 
+/* Files parsed in this run, kept in the root arena (a scratch arena's
+ * parent): build and check compile a spec once per environment, and a
+ * loaded tree is never changed (merging builds new maps), so each file is
+ * read and parsed once. Not while a reader is set: diff --base serves
+ * other versions of the same paths. */
+typedef struct Loaded {
+  const char *path;
+  Value *v;
+  struct Loaded *next;
+} Loaded;
+
 Value *spec_load_named(Arena *a, Diags *d, const char *path, const Value *ref,
                        const char *refpath) {
+  if (!reader) {
+    Arena *home = a;
+    while (home->parent)
+      home = home->parent;
+    for (Loaded *l = home->loaded; l; l = l->next)
+      if (!strcmp(l->path, path))
+        return l->v;
+    Value *v = spec_load_uncached(home, d, path, ref, refpath);
+    if (v) {
+      Loaded *l = arena_alloc(home, sizeof *l);
+      *l = (Loaded){arena_strdup(home, path), v, home->loaded};
+      home->loaded = l;
+    }
+    return v;
+  }
+  return spec_load_uncached(a, d, path, ref, refpath);
+}
+
+static Value *spec_load_uncached(Arena *a, Diags *d, const char *path, const Value *ref,
+                                 const char *refpath) {
   size_t len;
   const char *shown = path;
   char *text = reader ? reader(a, path, &len, &shown, reader_ctx)

@@ -26,7 +26,9 @@ const char *spec_path_index(Arena *a, const char *parent, long i);
 /* By extension: .json is JSON, .yaml and .yml are YAML. */
 Value *spec_load_file(Arena *a, Diags *d, const char *path);
 /* The same for a file another file names (an include): when it cannot be
- * read, the error points at 'ref', the value naming it, under 'refpath'. */
+ * read, the error points at 'ref', the value naming it, under 'refpath'.
+ * Without a reader, a file parsed once stays for the rest of the run, in
+ * the root arena of 'a' (a spec is merged once per environment). */
 Value *spec_load_named(Arena *a, Diags *d, const char *path, const Value *ref,
                        const char *refpath);
 Value *spec_load_text(Arena *a, Diags *d, const char *name, const char *text,

@@ -33,6 +33,7 @@ Arena *arena_new(void) {
   a->head = NULL;
   a->used = 0;
   a->tmpl = NULL;
+  a->loaded = NULL;
   a->parent = NULL;
   return a;
 }

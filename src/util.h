@@ -21,6 +21,7 @@ typedef struct Arena {
   ArenaBlock *head;
   size_t used;   /* bytes handed out, for the benchmark's accounting */
   void *tmpl;    /* templates parsed into this arena (see tmpl.c) */
+  void *loaded;  /* spec files parsed into this arena (see load.c) */
   /* A scratch arena's parent: what must outlive the scratch (parsed
    * templates, which diagnostics point into) is allocated there. */
   struct Arena *parent;
