@@ -319,7 +319,12 @@ const Value *check_at(const Value *at, const char *key) {
   return at && at->kind == V_MAP ? val_get(at, key) : NULL;
 }
 
-static bool is_production(const RuleSet *rs, const char *env) {
+/* Whether the rules of scope production run in env: the spec's
+ * checks.production where it says, else the registry's patterns. */
+static bool is_production(const RuleSet *rs, const Model *m, const char *env) {
+  const Value *own = val_get(m->checks, "production");
+  if (own && own->kind == V_BOOL)
+    return own->b;
   if (!env)
     return rs->base_production;
   for (int i = 0; rs->production && i < rs->production->list.n; i++) {
@@ -689,7 +694,7 @@ static const char *scope_text(Arena *a, const RuleSet *rs, const RuleDef *r) {
   for (int i = 0; rs->production && i < rs->production->list.n; i++)
     if (rs->production->list.items[i]->kind == V_STR)
       buf_printf(&b, "%s%s", k++ ? ", " : "", rs->production->list.items[i]->s);
-  buf_putc(&b, ')');
+  buf_puts(&b, "; an environment's checks.production: true or false overrides)");
   return buf_finish(&b, a);
 }
 
@@ -799,7 +804,7 @@ int run_check(const Options *o) {
       }
       se.compiled[e] = true;
       run.env = e;
-      run.production = is_production(rs, env);
+      run.production = is_production(rs, p->m, env);
       if (!apply_config(a, &d, &run, p->m))
         invalid = true;
       for (int i = 0; i < rs->n; i++)

@@ -1442,7 +1442,7 @@ static const char *const top_keys[] = {
     "infrac", "name", "region", "account", "tags", "network", "load_balancer", "services",
     "databases", "tables", "registries", "cross_account_roles", "state", "environments",
     "include", "checks", NULL};
-static const char *const check_keys[] = {"skip", "severity", NULL};
+static const char *const check_keys[] = {"skip", "severity", "production", NULL};
 
 static bool region_ok(const char *s) {
   /* us-east-1, eu-central-2, us-gov-west-1, ap-southeast-4 */
@@ -1507,6 +1507,7 @@ static void check_checks(V *v, Model *m, Value *x) {
       if (s->kind != V_STR || (strcmp(s->s, "error") && strcmp(s->s, "warning") && strcmp(s->s, "info")))
         err(v, s, join(v, "checks.severity", sev->map.entries[i].key), "expected error, warning or info");
     }
+  get_bool(v, x, "production", "checks", false);
 }
 
 static int cmp_entry_ptr(const void *x, const void *y) {

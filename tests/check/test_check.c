@@ -217,11 +217,20 @@ static void registry(void **state) {
   for (const char *const *k = known_rules; *k; k++, known++)
     assert_true(rule_index(rs, *k) >= 0);
   assert_int_equal(rs->n, known);
-  assert_true(is_production(rs, NULL));
-  assert_true(is_production(rs, "prod"));
-  assert_true(is_production(rs, "prod-eu"));
-  assert_false(is_production(rs, "dev"));
-  assert_false(is_production(rs, "preprod"));
+  Model none = {0};
+  assert_true(is_production(rs, &none, NULL));
+  assert_true(is_production(rs, &none, "prod"));
+  assert_true(is_production(rs, &none, "prod-eu"));
+  assert_false(is_production(rs, &none, "dev"));
+  assert_false(is_production(rs, &none, "preprod"));
+  /* The spec's checks.production wins over the patterns, both ways. */
+  Value *own = val_map(a);
+  val_set(a, own, "production", val_bool(a, true));
+  Model staging = {.checks = own};
+  assert_true(is_production(rs, &staging, "staging"));
+  val_set(a, own, "production", val_bool(a, false));
+  assert_false(is_production(rs, &staging, "prod"));
+  assert_false(is_production(rs, &staging, NULL));
   arena_free(a);
 }
 
