@@ -11,9 +11,11 @@
  * data. Replacement spreads along references: a resource that refers to an
  * attribute a replaced resource gets anew (id, arn, ...) changes with it,
  * and is replaced itself when that reference forces replacement, until
- * nothing more changes. Security-relevant changes are worked out from the
- * two plans (ingress, IAM statements, trust policies) and from the rules in
- * templates/diff/security.yaml.
+ * nothing more changes; one that lives inside a replaced resource without
+ * naming it (an ALB in its VPC, through its subnets) goes with it
+ * (`within`). Security-relevant changes are worked out from the two plans
+ * (ingress, IAM statements, trust policies) and from the rules in
+ * templates/diff/security.yaml, each citing the spec value behind it.
  *
  * `--base REV SPEC` reads SPEC and its includes as they are at git
  * revision REV through the loader's reader hook (load.h), the way a CI job
@@ -104,6 +106,13 @@ static bool list_has(const Value *list, const char *s) {
     return false;
   for (int i = 0; i < list->list.n; i++)
     if (list->list.items[i]->kind == V_STR && !strcmp(list->list.items[i]->s, s))
+      return true;
+  return false;
+}
+
+static bool vec_has(const Vec *v, const char *s) {
+  for (int i = 0; i < v->len; i++)
+    if (!strcmp(v->items[i], s))
       return true;
   return false;
 }
@@ -200,12 +209,70 @@ static bool holds_data(Ctx *c, const char *kind) {
   return v && v->kind == V_BOOL && v->b;
 }
 
-/* Whether a change at 'path' replaces a resource of 'kind'. */
-static bool forces(Ctx *c, const char *kind, const char *path) {
+static const char *list_key(Ctx *c, const Value *o, const Value *n);
+static const Value *find_by(const Value *list, const char *key, const char *val);
+
+/* The values at a dotted attribute path, looking in every item of a list
+ * of maps on the way (global_secondary_indexes.hash_key). */
+static void values_at(Arena *a, const Value *v, const char *path, Vec *out, int depth) {
+  if (!v || depth > 16)
+    return;
+  if (v->kind == V_LIST) {
+    for (int i = 0; i < v->list.n; i++)
+      values_at(a, v->list.items[i], path, out, depth + 1);
+    return;
+  }
+  if (!*path) {
+    vec_push(a, out, (void *)v);
+    return;
+  }
+  if (v->kind != V_MAP)
+    return;
+  size_t n = strcspn(path, ".");
+  values_at(a, val_get(v, arena_strndup(a, path, n)), path[n] ? path + n + 1 : "", out, depth + 1);
+}
+
+/* replace_named: whether 'path' (attributes[config_id].type) lies in an
+ * item present in both versions of a list whose items other attributes
+ * name (hash_key: config_id), and one of them names this item. */
+static bool named_item(Ctx *c, const Item *it, const char *path) {
+  Value *rules = val_get(kind_rules(c, it->kind), "replace_named");
+  const char *open = strchr(path, '['), *close = open ? strchr(open, ']') : NULL;
+  if (!rules || rules->kind != V_MAP || !close || !it->old || !it->new)
+    return false;
+  const char *list = arena_strndup(c->a, path, (size_t)(open - path));
+  const char *id = arena_strndup(c->a, open + 1, (size_t)(close - open - 1));
+  Value *namers = val_get(rules, list);
+  Value *ol = val_get(it->old->attrs, list), *nl = val_get(it->new->attrs, list);
+  if (!namers || namers->kind != V_LIST || !ol || !nl || ol->kind != V_LIST || nl->kind != V_LIST)
+    return false;
+  const char *key = list_key(c, ol, nl);
+  if (!key || !find_by(ol, key, id) || !find_by(nl, key, id))
+    return false;
+  for (int i = 0; i < namers->list.n; i++) {
+    if (namers->list.items[i]->kind != V_STR)
+      continue;
+    Vec named = {0};
+    values_at(c->a, it->old->attrs, namers->list.items[i]->s, &named, 0);
+    values_at(c->a, it->new->attrs, namers->list.items[i]->s, &named, 0);
+    for (int k = 0; k < named.len; k++) {
+      const Value *v = named.items[k];
+      if (v->kind == V_STR && !strcmp(v->s, id))
+        return true;
+    }
+  }
+  return false;
+}
+
+/* Whether a change at 'path' replaces 'it'. */
+static bool forces(Ctx *c, const Item *it, const char *path) {
+  const char *kind = it->kind;
   if (!strcmp(path, "region") || !strcmp(path, "account"))
     return true;
   if (!strcmp(path, "name"))
     return name_is_physical(c, kind);
+  if (named_item(c, it, path))
+    return true;
   size_t head = strcspn(path, ".[");
   Value *list = val_get(kind_rules(c, kind), "replace");
   if (!list || list->kind != V_LIST)
@@ -260,8 +327,8 @@ static void changed_refs(Ctx *c, const Value *v, Vec *out, int depth) {
   }
 }
 
-static void add_change(Ctx *c, Item *it, const char *path, const Value *o, const Value *n,
-                       const Vec *afters) {
+static Change *add_change(Ctx *c, Item *it, const char *path, const Value *o, const Value *n,
+                          const Vec *afters) {
   Change *ch = arena_alloc(c->a, sizeof *ch);
   ch->path = path;
   ch->old = o;
@@ -270,8 +337,9 @@ static void add_change(Ctx *c, Item *it, const char *path, const Value *o, const
     ch->afters = *afters;
     ch->after = ((Item *)afters->items[0])->id;
   }
-  ch->forces = forces(c, it->kind, path);
+  ch->forces = forces(c, it, path);
   vec_push(c->a, &it->changes, ch);
+  return ch;
 }
 
 /* The identity key of two lists of maps: the first key of list_identity
@@ -412,6 +480,64 @@ static Value *tags_value(Arena *a, const Plan *p) {
   return m;
 }
 
+/* The resources of 'kind' that 'r' reaches through its references, in
+ * the plan it belongs to: the VPC an ALB lives in, through its subnets. */
+static void reached(Ctx *c, const Plan *p, const Resource *r, const char *kind, Vec *out) {
+  Vec seen = {0}, todo = {0};
+  vec_push(c->a, &todo, (void *)r);
+  for (int i = 0; i < todo.len && seen.len < 4096; i++) {
+    const Resource *x = todo.items[i];
+    for (int k = 0; k < x->deps.len; k++) {
+      const char *id = x->deps.items[k];
+      Resource *d = vec_has(&seen, id) ? NULL : plan_find(p, id);
+      if (!d)
+        continue;
+      vec_push(c->a, &seen, (void *)id);
+      if (!strcmp(d->kind, kind))
+        vec_push(c->a, out, (void *)id);
+      else
+        vec_push(c->a, &todo, d);
+    }
+  }
+}
+
+static Value *refs_value(Ctx *c, const Vec *ids) {
+  if (ids->len == 1)
+    return val_ref(c->a, ids->items[0], "id", NULL);
+  Value *l = val_list(c->a);
+  for (int i = 0; i < ids->len; i++)
+    val_push(c->a, l, val_ref(c->a, ids->items[i], "id", NULL));
+  return l;
+}
+
+/* The `within` rule of replace.yaml: a resource living inside one of
+ * another kind (an ALB in its VPC) is replaced when that one is replaced
+ * or it moves to another, shown as a change of an attribute named after
+ * the kind. A real attribute of that name is left to `replace`. */
+static void within_changes(Ctx *c, Item *it) {
+  Value *kinds = val_get(kind_rules(c, it->kind), "within");
+  for (int i = 0; kinds && kinds->kind == V_LIST && i < kinds->list.n; i++) {
+    const char *k = kinds->list.items[i]->kind == V_STR ? kinds->list.items[i]->s : NULL;
+    if (!k || val_get(it->old->attrs, k) || val_get(it->new->attrs, k))
+      continue;
+    Vec o = {0}, n = {0}, afters = {0};
+    reached(c, c->op, it->old, k, &o);
+    reached(c, c->np, it->new, k, &n);
+    if (!o.len || !n.len)
+      continue;
+    bool moved = o.len != n.len;
+    for (int j = 0; j < n.len && !moved; j++)
+      moved = !vec_has(&o, n.items[j]);
+    for (int j = 0; j < n.len && !moved; j++) {
+      Item *t = item_find(c, n.items[j]);
+      if (t && t->act == A_REPLACE && t != it)
+        vec_push(c->a, &afters, t);
+    }
+    if (moved || afters.len)
+      add_change(c, it, k, refs_value(c, &o), refs_value(c, &n), &afters)->forces = true;
+  }
+}
+
 /* Recompute the changes of a resource present in both plans. */
 static void diff_item(Ctx *c, Item *it, Value *otags, Value *ntags) {
   it->changes = (Vec){0};
@@ -427,6 +553,7 @@ static void diff_item(Ctx *c, Item *it, Value *otags, Value *ntags) {
   compare(c, it, "", o->attrs, n->attrs, 0);
   if (o->taggable || n->taggable)
     compare(c, it, "tags", o->taggable ? otags : NULL, n->taggable ? ntags : NULL, 0);
+  within_changes(c, it);
   Act act = A_NONE;
   it->forced = NULL;
   for (int i = 0; i < it->changes.len; i++) {
@@ -480,6 +607,29 @@ static Finding *finding(Ctx *c, EnvDiff *e, const char *cat, Item *it, const cha
   return f;
 }
 
+/* A finding cites the spec value that caused it, when the plan value
+ * behind it knows where the new spec wrote it (plan.c gives a value made
+ * from a spec value that value's position); else its resource's origin. */
+static void cite(Finding *f, const Value *v) {
+  if (v && v->pos.file)
+    f->origin = v->pos;
+}
+
+/* The deepest value of a dotted spec path in the new spec: the key that
+ * turned something off, or the map it would be in. */
+static const Value *spec_at(Ctx *c, const char *path) {
+  const Value *v = c->np ? c->np->m->root : NULL;
+  while (v && path && *path) {
+    size_t n = strcspn(path, ".");
+    const Value *in = v->kind == V_MAP ? val_get(v, arena_strndup(c->a, path, n)) : NULL;
+    if (!in)
+      break;
+    v = in;
+    path = path[n] ? path + n + 1 : "";
+  }
+  return v && v != (c->np ? c->np->m->root : NULL) ? v : NULL;
+}
+
 /* The rules of templates/diff/security.yaml. */
 static void rule_findings(Ctx *c, EnvDiff *e, Item *it) {
   if (!c->rules || c->rules->kind != V_LIST)
@@ -494,7 +644,7 @@ static void rule_findings(Ctx *c, EnvDiff *e, Item *it) {
       continue;
     if (weak->kind == V_STR && !strcmp(weak->s, "destroyed")) {
       if (it->act == A_DESTROY)
-        finding(c, e, cat, it, "%s", msg);
+        cite(finding(c, e, cat, it, "%s", msg), spec_at(c, vstr(r, "spec")));
       continue;
     }
     if (!attr || it->act == A_DESTROY)
@@ -505,10 +655,10 @@ static void rule_findings(Ctx *c, EnvDiff *e, Item *it) {
       continue;
     if (!it->old) {
       if (oc && oc->kind == V_BOOL && oc->b && weak->kind != V_STR && val_equal(weak, nv))
-        finding(c, e, cat, it, "%s (%s = %s)", msg, attr, val_to_text(c->a, nv));
+        cite(finding(c, e, cat, it, "%s (%s = %s)", msg, attr, val_to_text(c->a, nv)), nv);
       else if (oc && oc->kind == V_BOOL && oc->b && weak->kind == V_STR && nv->kind == V_STR &&
                !strcmp(weak->s, nv->s))
-        finding(c, e, cat, it, "%s (%s = %s)", msg, attr, val_to_text(c->a, nv));
+        cite(finding(c, e, cat, it, "%s (%s = %s)", msg, attr, val_to_text(c->a, nv)), nv);
       continue;
     }
     if (!ov)
@@ -522,7 +672,8 @@ static void rule_findings(Ctx *c, EnvDiff *e, Item *it) {
     else
       fire = val_equal(weak, nv) && !val_equal(weak, ov);
     if (fire)
-      finding(c, e, cat, it, "%s (%s: %s -> %s)", msg, attr, val_to_text(c->a, ov), val_to_text(c->a, nv));
+      cite(finding(c, e, cat, it, "%s (%s: %s -> %s)", msg, attr, val_to_text(c->a, ov), val_to_text(c->a, nv)),
+           nv);
   }
 }
 
@@ -625,11 +776,12 @@ static void ingress_findings(Ctx *c, EnvDiff *e, Item *it) {
   if (n.peer) {
     if (!had || !str_eq(o.peer, n.peer))
       finding(c, e, "ingress", it, "new source: %s may reach %s on %s", n.peer, n.target, ports);
-    else if (n.from <= o.from && n.to >= o.to)
-      /* the same source on more ports; a port that moves (a database
-       * engine change) lets the same source in, no wider */
-      finding(c, e, "ingress", it, "%s may reach %s on %s (was %s)", n.peer, n.target, ports,
-              ports_text(c->a, &o));
+    else if (n.from < o.from || n.to > o.to)
+      /* the same source on a port it could not reach: more ports, or a
+       * port that moved (a database engine change opens 3306, not 5432) */
+      cite(finding(c, e, "ingress", it, "%s may now reach %s on %s (was %s)", n.peer, n.target, ports,
+                   ports_text(c->a, &o)),
+           val_get(it->new->attrs, "from_port"));
     return;
   }
   /* a rule that follows the VPC's own range when the VPC moves opens nothing */
@@ -644,15 +796,17 @@ static void ingress_findings(Ctx *c, EnvDiff *e, Item *it) {
         wider(&x, &n))
       was = &x;
   }
+  Finding *f;
   if (was && wider(was, &n))
-    finding(c, e, "ingress", it, "ingress widened: %s from %s%s into %s (was %s from %s)", ports, n.cidr,
-            cidr_note(n.cidr), n.target, ports_text(c->a, was), was->cidr);
+    f = finding(c, e, "ingress", it, "ingress widened: %s from %s%s into %s (was %s from %s)", ports, n.cidr,
+                cidr_note(n.cidr), n.target, ports_text(c->a, was), was->cidr);
   else if (was)
-    finding(c, e, "ingress", it, "ingress opened: %s from %s%s into %s (the rule was %s from %s)", ports,
-            n.cidr, cidr_note(n.cidr), n.target, ports_text(c->a, was), was->cidr);
+    f = finding(c, e, "ingress", it, "ingress opened: %s from %s%s into %s (the rule was %s from %s)", ports,
+                n.cidr, cidr_note(n.cidr), n.target, ports_text(c->a, was), was->cidr);
   else
-    finding(c, e, "ingress", it, "ingress opened: %s from %s%s into %s", ports, n.cidr, cidr_note(n.cidr),
-            n.target);
+    f = finding(c, e, "ingress", it, "ingress opened: %s from %s%s into %s", ports, n.cidr, cidr_note(n.cidr),
+                n.target);
+  cite(f, val_get(it->new->attrs, "cidr_block"));
 }
 
 /* Statement lookup: by Sid, else by position. */
@@ -682,13 +836,6 @@ static void members(Ctx *c, const Value *v, Vec *out) {
   } else {
     vec_push(c->a, out, (void *)plain(c->a, v));
   }
-}
-
-static bool vec_has(const Vec *v, const char *s) {
-  for (int i = 0; i < v->len; i++)
-    if (!strcmp(v->items[i], s))
-      return true;
-  return false;
 }
 
 static void added(Ctx *c, const Vec *old, const Vec *new, Vec *out) {
@@ -829,6 +976,7 @@ static void iam_findings(Ctx *c, EnvDiff *e, Item *it) {
     if (aa.len) {
       Finding *f = finding(c, e, "iam", it, "role %s may now %s on %s%s", role, joined(c, &aa),
                            joined(c, &ar), label);
+      cite(f, s);
       f->actions = aa;
       f->resources = ar;
     }

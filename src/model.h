@@ -161,6 +161,12 @@ typedef struct State {
   const char *lock;           /* "lockfile" or a DynamoDB table name */
 } State;
 
+/* The EKS side of the Kubernetes target (top-level kubernetes:). */
+typedef struct Kubernetes {
+  Value *at;
+  const char *oidc_provider;  /* the cluster's OIDC issuer without https://; NULL: no IRSA trust */
+} Kubernetes;
+
 typedef struct Model {
   Value *root;
   const char *file;
@@ -183,6 +189,7 @@ typedef struct Model {
   CrossRole *roles;
   int nroles;
   State *state;
+  Kubernetes *k8s;            /* NULL when absent */
   const char **environments;  /* declared environment names, sorted */
   int nenvironments;
   Value *checks;              /* the checks: map, read by the rule engine */

@@ -70,3 +70,11 @@ const char *name_ident(Arena *a, const char *s) {
   memcpy(out + k, h, 7);
   return out;
 }
+
+const char *name_k8s_namespace(Arena *a, const char *name, const char *env) {
+  if (!env || !strcmp(env, "base"))
+    return name_fit(a, name, 63, NAME_DNS);
+  return name_fit(a, arena_printf(a, "%s-%s", name, env), 63, NAME_DNS);
+}
+
+const char *name_k8s_service_account(Arena *a, const char *key) { return name_fit(a, key, 63, NAME_DNS); }

@@ -22,4 +22,14 @@ void name_hash(const char *s, char out[7]);
  * collision-free: unsafe characters become '_' plus a hash suffix. */
 const char *name_ident(Arena *a, const char *s);
 
+/* Kubernetes names that IAM must repeat exactly (the IRSA trust of a task
+ * role names system:serviceaccount:<namespace>:<service account>), so the
+ * Kubernetes target and the plan both take them from here.
+ *
+ * The namespace of spec 'name' in environment 'env': <name> for the base
+ * spec (env "base" or NULL), else <name>-<env>, as a DNS-1123 label. */
+const char *name_k8s_namespace(Arena *a, const char *name, const char *env);
+/* The ServiceAccount (and workload) name of the service with spec key 'key'. */
+const char *name_k8s_service_account(Arena *a, const char *key);
+
 #endif

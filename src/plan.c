@@ -162,6 +162,18 @@ static Value *L(P *c) { return val_list(c->a); }
 static Value *M(P *c) { return val_map(c->a); }
 static void push(P *c, Value *list, Value *v) { val_push(c->a, list, v); }
 static void after(P *c, Resource *r, Resource *dep) { vec_push(c->a, &r->after, (void *)dep->id); }
+/* A plan value made from the spec value 'src' takes its position, so
+ * `infrac diff` can cite the line that asked for it. */
+static Value *sourced(Value *v, const Value *src) {
+  if (v && src)
+    v->pos = src->pos;
+  return v;
+}
+static void cite(Resource *r, const char *attr, const Value *src) { sourced(val_get(r->attrs, attr), src); }
+static void cite_ports(Resource *r, const Value *src) {
+  cite(r, "from_port", src);
+  cite(r, "to_port", src);
+}
 
 static Value *concat2(P *c, Value *x, const char *tail) {
   Value *v = val_concat(c->a);
@@ -232,6 +244,50 @@ static Value *ecs_trust(P *c) {
   return trust(c, "ecs_tasks", vars, 2);
 }
 
+/* tmpl_expand substitutes values only; the IRSA shape's condition keys
+ * name the provider ("<provider>:sub"), so its keys are substituted here. */
+static Value *expand_keys(P *c, const Value *v, const TmplVar *vars, int n, int depth) {
+  if ((v->kind != V_MAP && v->kind != V_LIST) || depth > 64)
+    return (Value *)v;
+  Value *out = val_new(c->a, v->kind, v->pos);
+  if (v->kind == V_LIST)
+    for (int i = 0; i < v->list.n; i++)
+      push(c, out, expand_keys(c, v->list.items[i], vars, n, depth + 1));
+  for (int i = 0; v->kind == V_MAP && i < v->map.n; i++) {
+    const MapEntry *e = &v->map.entries[i];
+    const char *key = strstr(e->key, "${") ? tmpl_expand(c->a, S(c, e->key), vars, n)->s : e->key;
+    val_set_at(c->a, out, key, e->key_pos, expand_keys(c, e->val, vars, n, depth + 1));
+  }
+  return out;
+}
+
+/* A task role's trust: ECS tasks and, with kubernetes.oidc_provider, the
+ * EKS web identity of this service's ServiceAccount alone, named exactly
+ * as the Kubernetes target names it (names.h). */
+static Value *task_trust(P *c, const Service *s) {
+  Value *d = ecs_trust(c);
+  const char *provider = c->m->k8s ? c->m->k8s->oidc_provider : NULL;
+  if (!provider)
+    return d;
+  TmplVar vars[] = {
+      {"partition", c->p->partition},
+      {"account", c->m->account},
+      {"oidc_provider", provider},
+      {"namespace", name_k8s_namespace(c->a, c->m->name, c->m->env)},
+      {"service_account", name_k8s_service_account(c->a, s->key)},
+  };
+  Value *eks = expand_keys(c, trust(c, "eks_service_account", vars, 5), vars, 5, 0);
+  Value *to = val_get(d, "Statement"), *from = val_get(eks, "Statement");
+  if (!to || to->kind != V_LIST || !from || from->kind != V_LIST) {
+    diag_error(c->d, eks->pos, NULL, "template iam/trust.yaml: ecs_tasks and eks_service_account each need a Statement list");
+    c->failed = true;
+    return d;
+  }
+  for (int i = 0; i < from->list.n; i++)
+    push(c, to, from->list.items[i]);
+  return d;
+}
+
 static Value *doc(P *c) {
   Value *d = M(c);
   val_set(c->a, d, "Version", S(c, "2012-10-17"));
@@ -289,9 +345,20 @@ typedef struct NetRefs {
   Resource *endpoint_sg;
 } NetRefs;
 
-static void nacl_rule(P *c, Resource *acl, const char *tier, bool egress, int number, const char *proto,
-                      int from, int to, const char *cidr) {
-  Resource *r = add(c, "network_acl_rule", fmt(c, "%s_%s_%d", tier, egress ? "egress" : "ingress", number),
+/* "10.0.0.0/16" as a key: "10_0_0_0_16". */
+static const char *cidr_key(P *c, const char *cidr) {
+  char *k = arena_strdup(c->a, cidr);
+  for (char *q = k; *q; q++)
+    if (*q == '.' || *q == '/')
+      *q = '_';
+  return k;
+}
+
+/* A network ACL rule, keyed by what it allows ("public_ingress_vpc",
+ * "public_ingress_443_0_0_0_0_0"), never by its place in a list. */
+static void nacl_rule(P *c, Resource *acl, const char *tier, const char *what, bool egress, int number,
+                      const char *proto, int from, int to, const char *cidr, const Value *cidr_at) {
+  Resource *r = add(c, "network_acl_rule", fmt(c, "%s_%s_%s", tier, egress ? "egress" : "ingress", what),
                     NULL, c->m->network->at, -1);
   r->taggable = false;
   set(c, r, "network_acl", R(c, acl, "id"));
@@ -299,10 +366,61 @@ static void nacl_rule(P *c, Resource *acl, const char *tier, bool egress, int nu
   set(c, r, "egress", B(c, egress));
   set(c, r, "protocol", S(c, proto));
   set(c, r, "rule_action", S(c, "allow"));
-  set(c, r, "cidr_block", S(c, cidr));
+  set(c, r, "cidr_block", sourced(S(c, cidr), cidr_at));
   if (strcmp(proto, "-1")) {
     set(c, r, "from_port", I(c, from));
     set(c, r, "to_port", I(c, to));
+  }
+}
+
+/* Where the spec allows 'cidr' in: its allowed_cidrs item, or the load
+ * balancer when the default applies. */
+static const Value *allowed_at(const LoadBalancer *lb, const char *cidr) {
+  Value *l = val_get(lb->at, "allowed_cidrs");
+  for (int i = 0; l && l->kind == V_LIST && i < l->list.n; i++)
+    if (l->list.items[i]->kind == V_STR && !strcmp(l->list.items[i]->s, cidr))
+      return l->list.items[i];
+  return lb->at;
+}
+
+/* Rule numbers. Every rule allows, so their order never matters, but a
+ * rule's number cannot change in place (both targets replace the rule,
+ * leaving a moment where its traffic is dropped): the fixed rules have
+ * fixed numbers, and each listener port and allowed CIDR pair a number
+ * hashed from the pair, the first free one at or after it in the order
+ * of the pairs, so adding a listener or a CIDR moves no other rule. */
+enum { NACL_VPC = 100, NACL_RETURN = 200, NACL_HASHED_FIRST = 1000, NACL_HASHED_SLOTS = 30000 };
+
+typedef struct NaclPair {
+  int port;
+  const char *cidr;
+} NaclPair;
+
+static int cmp_nacl_pair(const void *x, const void *y) {
+  const NaclPair *a = x, *b = y;
+  return a->port != b->port ? (a->port > b->port) - (a->port < b->port) : strcmp(a->cidr, b->cidr);
+}
+
+static void nacl_listener_rules(P *c, Resource *acl, const char *tier) {
+  LoadBalancer *lb = c->m->lb;
+  int n = 0;
+  NaclPair *pairs = arena_alloc(c->a, sizeof *pairs * (size_t)(lb->nallowed * lb->nlisteners + 1));
+  for (int i = 0; i < lb->nallowed; i++)
+    for (int j = 0; j < lb->nlisteners; j++)
+      pairs[n++] = (NaclPair){lb->listeners[j].port, lb->allowed_cidrs[i]};
+  qsort(pairs, (size_t)n, sizeof *pairs, cmp_nacl_pair);
+  bool *taken = arena_alloc(c->a, sizeof(bool) * NACL_HASHED_SLOTS);
+  for (int k = 0; k < n; k++) {
+    if (k && !cmp_nacl_pair(&pairs[k - 1], &pairs[k]))
+      continue; /* the same CIDR listed twice is one rule */
+    const char *what = fmt(c, "%d_%s", pairs[k].port, cidr_key(c, pairs[k].cidr));
+    /* Validation caps listeners and CIDRs far below the slots. */
+    int s = (int)(hash_fnv1a(what) % NACL_HASHED_SLOTS);
+    while (taken[s])
+      s = (s + 1) % NACL_HASHED_SLOTS;
+    taken[s] = true;
+    nacl_rule(c, acl, tier, what, false, NACL_HASHED_FIRST + s, "6", pairs[k].port, pairs[k].port, pairs[k].cidr,
+              allowed_at(lb, pairs[k].cidr));
   }
 }
 
@@ -317,19 +435,15 @@ static void plan_nacls(P *c, NetRefs *nr) {
     Resource *acl = add(c, "network_acl", tier, fmt(c, "%s-%s", c->N, tier), n->at, -1);
     set(c, acl, "vpc", R(c, nr->vpc, "id"));
     set(c, acl, "tier", S(c, tier));
-    int num = 100;
-    nacl_rule(c, acl, tier, false, num, "-1", 0, 0, vpc);
-    if (t == TIER_PUBLIC && c->m->lb && c->m->lb->public) {
-      for (int i = 0; i < c->m->lb->nallowed; i++)
-        for (int j = 0; j < c->m->lb->nlisteners; j++) {
-          int port = c->m->lb->listeners[j].port;
-          nacl_rule(c, acl, tier, false, num += 10, "6", port, port, c->m->lb->allowed_cidrs[i]);
-        }
-    }
+    const Value *vpc_at = val_get(n->at, "cidr");
+    nacl_rule(c, acl, tier, "vpc", false, NACL_VPC, "-1", 0, 0, vpc, vpc_at);
+    if (t == TIER_PUBLIC && c->m->lb && c->m->lb->public)
+      nacl_listener_rules(c, acl, tier);
     /* Return traffic of connections opened from inside (NAT, endpoints). */
     if (t == TIER_PUBLIC || (t == TIER_PRIVATE && n->nat != NAT_NONE))
-      nacl_rule(c, acl, tier, false, num + 10, "6", 1024, 65535, "0.0.0.0/0");
-    nacl_rule(c, acl, tier, true, 100, "-1", 0, 0, t == TIER_ISOLATED ? vpc : "0.0.0.0/0");
+      nacl_rule(c, acl, tier, "return", false, NACL_RETURN, "6", 1024, 65535, "0.0.0.0/0", NULL);
+    nacl_rule(c, acl, tier, "all", true, NACL_VPC, "-1", 0, 0, t == TIER_ISOLATED ? vpc : "0.0.0.0/0",
+              t == TIER_ISOLATED ? vpc_at : NULL);
     for (int i = 0; i < n->az_count; i++) {
       Resource *as = add(c, "network_acl_association", fmt(c, "%s_%s", tier, n->az_keys[i]), NULL, n->at, i);
       as->taggable = false;
@@ -435,8 +549,9 @@ static void plan_endpoints(P *c, NetRefs *nr) {
   Resource *sg = security_group(c, "endpoints", "Interface endpoints: HTTPS from inside the VPC",
                                 val_get(n->at, "endpoints"), nr);
   nr->endpoint_sg = sg;
-  sg_rule(c, "endpoints_https_in", sg, false, 443, 443, vpc, NULL, "HTTPS from the VPC",
-          val_get(n->at, "endpoints"));
+  Resource *in = sg_rule(c, "endpoints_https_in", sg, false, 443, 443, vpc, NULL, "HTTPS from the VPC",
+                         val_get(n->at, "endpoints"));
+  cite(in, "cidr_block", val_get(n->at, "cidr"));
   for (int i = 0; i < n->nendpoints; i++) {
     const char *svc = n->endpoints[i];
     const char *names[2] = {svc, NULL};
@@ -615,13 +730,10 @@ static void plan_lb(P *c, NetRefs *nr, LbRefs *lr) {
                           lb->at, nr);
   for (int j = 0; j < lb->nlisteners; j++)
     for (int i = 0; i < lb->nallowed; i++) {
-      char *ck = arena_strdup(c->a, lb->allowed_cidrs[i]);
-      for (char *q = ck; *q; q++)
-        if (*q == '.' || *q == '/')
-          *q = '_';
       int port = lb->listeners[j].port;
-      sg_rule(c, fmt(c, "alb_in_%d_%s", port, ck), lr->sg, false, port, port, lb->allowed_cidrs[i], NULL,
-              fmt(c, "Listener %d from %s", port, lb->allowed_cidrs[i]), lb->listeners[j].at);
+      Resource *in = sg_rule(c, fmt(c, "alb_in_%d_%s", port, cidr_key(c, lb->allowed_cidrs[i])), lr->sg, false, port, port, lb->allowed_cidrs[i],
+                             NULL, fmt(c, "Listener %d from %s", port, lb->allowed_cidrs[i]), lb->listeners[j].at);
+      cite(in, "cidr_block", allowed_at(lb, lb->allowed_cidrs[i]));
     }
   Tier t = lb->public ? TIER_PUBLIC : TIER_PRIVATE;
   Value *subnets = L(c);
@@ -629,12 +741,12 @@ static void plan_lb(P *c, NetRefs *nr, LbRefs *lr) {
     push(c, subnets, R(c, nr->subnets[t][i], "id"));
   lr->lb = add(c, "load_balancer", "main", name_fit(c->a, fmt(c, "%s-alb", c->N), 32, NAME_NO_UNDERSCORE), lb->at, -1);
   set(c, lr->lb, "load_balancer_type", S(c, "application"));
-  set(c, lr->lb, "internal", B(c, !lb->public));
+  set(c, lr->lb, "internal", sourced(B(c, !lb->public), val_get(lb->at, "public")));
   set(c, lr->lb, "subnets", subnets);
   Value *sgs = L(c);
   push(c, sgs, R(c, lr->sg, "id"));
   set(c, lr->lb, "security_groups", sgs);
-  set(c, lr->lb, "deletion_protection", B(c, lb->deletion_protection));
+  set(c, lr->lb, "deletion_protection", sourced(B(c, lb->deletion_protection), val_get(lb->at, "deletion_protection")));
   set(c, lr->lb, "drop_invalid_header_fields", B(c, true));
   set(c, lr->lb, "idle_timeout", I(c, 60));
   if (nr->igw && lb->public)
@@ -881,7 +993,7 @@ static void plan_task_role(P *c, SvcRefs *sr, int i) {
   Service *s = &m->services[i];
   Resource *role = add(c, "iam_role", fmt(c, "task_%s", s->key),
                        name_fit(c->a, fmt(c, "%s-%s-task", c->N, s->key), 64, 0), s->at, -1);
-  set(c, role, "assume_role_policy", ecs_trust(c));
+  set(c, role, "assume_role_policy", task_trust(c, s));
   sr->task_role[i] = role;
   Value *d = doc(c);
   /* Statements follow (kind, target), not the order access was written in. */
@@ -899,7 +1011,8 @@ static void plan_task_role(P *c, SvcRefs *sr, int i) {
       push(c, res, concat2(c, arn, "/index/*"));
       const char *set_name = ac->mode == MODE_READ ? "table_read" : ac->mode == MODE_WRITE ? "table_write" : "table_read_write";
       const char *mode = ac->mode == MODE_READ ? "Read" : ac->mode == MODE_WRITE ? "Write" : "ReadWrite";
-      stmt_keyed(c, d, fmt(c, "Table%s%s", sid_part(c, ac->target), mode), ac->target, actions(c, set_name), res);
+      sourced(stmt_keyed(c, d, fmt(c, "Table%s%s", sid_part(c, ac->target), mode), ac->target,
+                         actions(c, set_name), res), ac->at);
     } else if (ac->kind == ACCESS_DATABASE) {
       /* databases are planned after services; refer to one by identity */
       const char *db = fmt(c, "db_instance.%s", ac->target);
@@ -913,8 +1026,8 @@ static void plan_task_role(P *c, SvcRefs *sr, int i) {
       push(c, arn, val_ref(c->a, db, "resource_id", NULL));
       push(c, arn, S(c, fmt(c, "/%s", dm->username)));
       push(c, res, arn);
-      stmt_keyed(c, d, fmt(c, "Database%sConnect", sid_part(c, ac->target)), ac->target,
-                 actions(c, "database_connect"), res);
+      sourced(stmt_keyed(c, d, fmt(c, "Database%sConnect", sid_part(c, ac->target)), ac->target,
+                         actions(c, "database_connect"), res), ac->at);
     }
   }
   if (!val_get(d, "Statement")->list.n)
@@ -954,8 +1067,9 @@ static void plan_services(P *c, NetRefs *nr, LbRefs *lr, SvcRefs *sr) {
   for (int i = 0; i < n && !full(c); i++) {
     Service *s = &m->services[i];
     if (s->route) {
-      sg_rule(c, fmt(c, "service_%s_from_alb", s->key), sr->sg[i], false, s->port, s->port, NULL, lr->sg,
-              "From the load balancer", val_get(s->at, "route"));
+      Resource *in = sg_rule(c, fmt(c, "service_%s_from_alb", s->key), sr->sg[i], false, s->port, s->port, NULL,
+                             lr->sg, "From the load balancer", val_get(s->at, "route"));
+      cite_ports(in, val_get(s->at, "port"));
       sg_rule(c, fmt(c, "alb_to_%s", s->key), lr->sg, true, s->port, s->port, NULL, sr->sg[i],
               fmt(c, "To service %s", s->key), val_get(s->at, "route"));
     }
@@ -967,8 +1081,9 @@ static void plan_services(P *c, NetRefs *nr, LbRefs *lr, SvcRefs *sr) {
         continue;
       int j = (int)(model_service(m, ac->target) - m->services);
       Service *o = &m->services[j];
-      sg_rule(c, fmt(c, "service_%s_from_%s", o->key, s->key), sr->sg[j], false, o->port, o->port, NULL,
-              sr->sg[i], fmt(c, "From service %s", s->key), ac->at);
+      Resource *in = sg_rule(c, fmt(c, "service_%s_from_%s", o->key, s->key), sr->sg[j], false, o->port, o->port,
+                             NULL, sr->sg[i], fmt(c, "From service %s", s->key), ac->at);
+      cite_ports(in, val_get(o->at, "port"));
       sg_rule(c, fmt(c, "service_%s_to_%s", s->key, o->key), sr->sg[i], true, o->port, o->port, NULL,
               sr->sg[j], fmt(c, "To service %s", o->key), ac->at);
     }
@@ -1093,8 +1208,10 @@ static void plan_databases(P *c, NetRefs *nr, SvcRefs *sr) {
       Service *s = &m->services[k];
       for (int j = 0; j < s->naccess; j++)
         if (s->access[j].kind == ACCESS_DATABASE && !strcmp(s->access[j].target, db->key)) {
-          sg_rule(c, fmt(c, "database_%s_from_%s", db->key, s->key), sg, false, db->port, db->port, NULL,
-                  sr->sg[k], fmt(c, "From service %s", s->key), s->access[j].at);
+          Resource *in = sg_rule(c, fmt(c, "database_%s_from_%s", db->key, s->key), sg, false, db->port,
+                                 db->port, NULL, sr->sg[k], fmt(c, "From service %s", s->key), s->access[j].at);
+          /* the port is the engine's unless the spec sets one */
+          cite_ports(in, val_get(db->at, "port") ? val_get(db->at, "port") : val_get(db->at, "engine"));
           sg_rule(c, fmt(c, "service_%s_to_database_%s", s->key, db->key), sr->sg[k], true, db->port,
                   db->port, NULL, sg, fmt(c, "To database %s", db->key), s->access[j].at);
         }
@@ -1110,9 +1227,9 @@ static void plan_databases(P *c, NetRefs *nr, SvcRefs *sr) {
     set(c, r, "storage_type", S(c, "gp3"));
     set(c, r, "storage_encrypted", B(c, true));
     set(c, r, "multi_az", B(c, db->multi_az));
-    set(c, r, "backup_retention_period", I(c, db->backup_days));
-    set(c, r, "iam_database_authentication_enabled", B(c, db->iam_auth));
-    set(c, r, "deletion_protection", B(c, db->deletion_protection));
+    set(c, r, "backup_retention_period", sourced(I(c, db->backup_days), val_get(db->at, "backup_days")));
+    set(c, r, "iam_database_authentication_enabled", sourced(B(c, db->iam_auth), val_get(db->at, "iam_auth")));
+    set(c, r, "deletion_protection", sourced(B(c, db->deletion_protection), val_get(db->at, "deletion_protection")));
     set(c, r, "manage_master_user_password", B(c, true));
     set(c, r, "username", S(c, db->username));
     set(c, r, "port", I(c, db->port));
@@ -1176,9 +1293,9 @@ static void plan_tables(P *c) {
       set(c, r, "global_secondary_indexes", gsis);
     if (t->ttl)
       set(c, r, "ttl_attribute", S(c, t->ttl));
-    set(c, r, "point_in_time_recovery", B(c, t->pitr));
+    set(c, r, "point_in_time_recovery", sourced(B(c, t->pitr), val_get(t->at, "pitr")));
     set(c, r, "server_side_encryption", B(c, true));
-    set(c, r, "deletion_protection", B(c, t->deletion_protection));
+    set(c, r, "deletion_protection", sourced(B(c, t->deletion_protection), val_get(t->at, "deletion_protection")));
     if (t->stream) {
       char *up = arena_strdup(c->a, t->stream);
       for (char *q = up; *q; q++)
@@ -1193,8 +1310,9 @@ static void plan_registries(P *c) {
   for (int i = 0; i < m->nregistries && !full(c); i++) {
     Registry *g = &m->registries[i];
     Resource *r = add(c, "ecr_repository", g->key, g->key, g->at, -1);
-    set(c, r, "image_tag_mutability", S(c, g->immutable_tags ? "IMMUTABLE" : "MUTABLE"));
-    set(c, r, "scan_on_push", B(c, g->scan_on_push));
+    set(c, r, "image_tag_mutability", sourced(S(c, g->immutable_tags ? "IMMUTABLE" : "MUTABLE"),
+                                             val_get(g->at, "immutable_tags")));
+    set(c, r, "scan_on_push", sourced(B(c, g->scan_on_push), val_get(g->at, "scan_on_push")));
     set(c, r, "encryption_type", S(c, "AES256"));
     Resource *lp = add(c, "ecr_lifecycle_policy", g->key, NULL, g->at, -1);
     lp->taggable = false;
@@ -1237,7 +1355,7 @@ static void plan_roles(P *c) {
         {"account", m->account},
     };
     set(c, role, "assume_role_policy", trust(c, "cross_account", vars, 4));
-    set(c, role, "max_session_duration", I(c, x->max_session_hours * 3600));
+    set(c, role, "max_session_duration", sourced(I(c, x->max_session_hours * 3600), val_get(x->at, "max_session_hours")));
     set(c, role, "trusted_account", S(c, x->trusted_account));
     Value *d = doc(c);
     /* One statement per grant kind over the union of its registries, so

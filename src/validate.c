@@ -200,6 +200,8 @@ static Value *expect_map(V *v, Value *x, const char *path) {
  * spec has 5000 services (bench/gen 5000); the plan's resource limit
  * (PLAN_MAX_RESOURCES) bounds what they make. */
 #define MAX_SECTION 10000
+/* Inbound (or outbound) rules of one network ACL: AWS's hard ceiling. */
+#define MAX_NACL_RULES 40
 
 static Value *expect_list(V *v, Value *x, const char *path) {
   if (!x)
@@ -853,6 +855,22 @@ static LoadBalancer *check_lb(V *v, Value *x) {
   return lb;
 }
 
+/* The public tier's network ACL admits every listener port from every
+ * allowed CIDR, besides the VPC and return traffic: AWS allows at most
+ * 40 inbound rules per ACL (20 unless the quota is raised). */
+static void check_nacl_quota(V *v, const Network *n, const LoadBalancer *lb) {
+  if (!n || !n->nacls || !lb || !lb->public)
+    return;
+  int rules = lb->nlisteners * lb->nallowed + 2;
+  if (rules > MAX_NACL_RULES) {
+    Value *at = val_get(lb->at, "allowed_cidrs");
+    err(v, at ? at : lb->at, at ? "load_balancer.allowed_cidrs" : "load_balancer",
+        "the public network ACL would need %d inbound rules (%d listeners times %d allowed CIDRs, plus 2), "
+        "past the %d AWS allows; list fewer CIDRs or set network.nacls: false",
+        rules, lb->nlisteners, lb->nallowed, MAX_NACL_RULES);
+  }
+}
+
 /* ---- services ---- */
 
 static const char *const service_keys[] = {
@@ -1436,12 +1454,56 @@ static State *check_state(V *v, Value *x) {
   return s;
 }
 
+/* ---- kubernetes ---- */
+
+static const char *const kubernetes_keys[] = {"oidc_provider", NULL};
+
+/* An EKS cluster's OIDC issuer as IAM names it: no scheme, the host
+ * oidc.eks.<region>.amazonaws.com (.com.cn in China) and /id/<ID>, the ID
+ * in uppercase as EKS writes it (IAM compares condition keys exactly). */
+static bool oidc_provider_ok(Arena *a, const char *s) {
+  const char *host = "oidc.eks.";
+  if (!str_starts(s, host))
+    return false;
+  const char *region = s + strlen(host), *dot = strchr(region, '.');
+  if (!dot)
+    return false;
+  char *r = arena_strndup(a, region, (size_t)(dot - region));
+  const char *rest = str_starts(r, "cn-") ? ".amazonaws.com.cn/id/" : ".amazonaws.com/id/";
+  if (!region_ok(r) || !str_starts(dot, rest))
+    return false;
+  return name_ok(dot + strlen(rest), NULL, UPPER DIGIT, 1, 64);
+}
+
+static Kubernetes *check_kubernetes(V *v, Value *x) {
+  if (!expect_map(v, x, "kubernetes"))
+    return NULL;
+  known_keys(v, x, "kubernetes", kubernetes_keys);
+  Kubernetes *k = arena_alloc(v->a, sizeof *k);
+  k->at = x;
+  const char *p = get_str(v, x, "oidc_provider", "kubernetes", NULL);
+  Value *at = val_get(x, "oidc_provider");
+  if (p && str_starts(p, "https://") && oidc_provider_ok(v->a, p + strlen("https://"))) {
+    err(v, at, "kubernetes.oidc_provider", "write the OIDC issuer without https://: %s", p + strlen("https://"));
+  } else if (p && !oidc_provider_ok(v->a, p)) {
+    err(v, at, "kubernetes.oidc_provider",
+        "expected an EKS cluster's OIDC issuer without https://: oidc.eks.<region>.amazonaws.com/id/<ID>, "
+        "the ID in uppercase letters and digits");
+  } else if (p && !v->m->account && !val_get(v->m->root, "account")) {
+    err(v, at, "kubernetes.oidc_provider",
+        "'account' is required: the task roles' trust names the OIDC provider's ARN in this account");
+  } else {
+    k->oidc_provider = p;
+  }
+  return k;
+}
+
 /* ---- the top level ---- */
 
 static const char *const top_keys[] = {
     "infrac", "name", "region", "account", "tags", "network", "load_balancer", "services",
     "databases", "tables", "registries", "cross_account_roles", "state", "environments",
-    "include", "checks", NULL};
+    "include", "checks", "kubernetes", NULL};
 static const char *const check_keys[] = {"skip", "severity", "production", NULL};
 
 static bool region_ok(const char *s) {
@@ -1690,6 +1752,7 @@ Model *spec_validate(Arena *a, Diags *d, Value *root, const char *file, const ch
   if (net && net->kind != V_NULL)
     m->network = check_network(v, net);
   m->lb = check_lb(v, val_get(root, "load_balancer"));
+  check_nacl_quota(v, m->network, m->lb);
 
   int default_replicas = m->network ? m->network->az_count : 2;
   es = section(v, root, "services", &n);
@@ -1714,6 +1777,9 @@ Model *spec_validate(Arena *a, Diags *d, Value *root, const char *file, const ch
   Value *st = val_get(root, "state");
   if (st && st->kind != V_NULL)
     m->state = check_state(v, st);
+  Value *kx = val_get(root, "kubernetes");
+  if (kx && kx->kind != V_NULL)
+    m->k8s = check_kubernetes(v, kx);
 
   if (!m->network && (m->nservices || m->ndatabases || m->lb)) {
     const char *what = m->nservices ? "services" : m->ndatabases ? "databases" : "load_balancer";

@@ -12,10 +12,13 @@
  * routes, Elastic IPs, NAT gateways and an internet-facing load balancer
  * must wait for.
  *
- * Logical IDs are the PascalCase of "kind.key" (subnet.public_a is
- * SubnetPublicA). A key with characters other than [a-z0-9_] loses
- * information on the way, so it gets the stable hash suffix of its plan
- * id; two IDs that still meet (a_1 and a1) both get it too.
+ * Logical IDs and export names are functions of their own plan id, never
+ * of the neighbours, so adding a resource renames nothing (CloudFormation
+ * would replace a renamed resource). A logical ID is the CamelCase of
+ * "kind.key" when it can be read back (subnet.public_a is SubnetPublicA,
+ * the rule 80 from 11.0.0.0/8 SecurityGroupRuleAlbInN80N11N0N0N0N8), else
+ * the PascalCase plus the stable hash of the plan id; two that still meet
+ * fail the build.
  *
  * References follow each type's documented return values: Ref where Ref
  * returns what the plan asks for, Fn::GetAtt elsewhere. A log group's Arn
@@ -114,33 +117,91 @@ static Res *find(C *c, const char *id) {
 static bool is_alnum(char ch) {
   return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
 }
+static bool is_lower(char ch) { return ch >= 'a' && ch <= 'z'; }
+static bool is_digit(char ch) { return ch >= '0' && ch <= '9'; }
 
 /* PascalCase of a plan id: every run of other characters is a word break,
- * and the letter after one is upper-cased. Sets *lossy when the key holds
- * characters other than [a-z0-9_], whose case or kind the result loses. */
-static char *pascal(Arena *a, const char *id, bool *lossy) {
+ * and the letter after one is upper-cased. The readable part of an ID that
+ * cannot be read back. */
+static char *pascal(Arena *a, const char *id) {
   size_t n = strlen(id);
   char *s = arena_alloc(a, n + 1);
   size_t k = 0;
-  bool up = true, in_key = false;
-  *lossy = false;
+  bool up = true;
   for (const char *q = id; *q; q++) {
     char ch = *q;
-    if (in_key && !((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_'))
-      *lossy = true;
-    if (ch == '.')
-      in_key = true;
     if (!is_alnum(ch)) {
       up = true;
       continue;
     }
-    s[k++] = up && ch >= 'a' && ch <= 'z' ? (char)(ch - 32) : ch;
+    s[k++] = up && is_lower(ch) ? (char)(ch - 32) : ch;
     up = false;
   }
   s[k] = '\0';
   return s;
 }
 
+/* A kind's words capitalised (security_group_rule: SecurityGroupRule) into
+ * out, which holds strlen(kind) + 1; returns the length. */
+static size_t kind_pascal(const char *kind, char *out) {
+  size_t k = 0;
+  bool up = true;
+  for (const char *q = kind; *q; q++) {
+    if (*q == '_') {
+      up = true;
+      continue;
+    }
+    out[k++] = up && is_lower(*q) ? (char)(*q - 32) : *q;
+    up = false;
+  }
+  out[k] = '\0';
+  return k;
+}
+
+static bool longer_kind_reads_in(const char *lid, size_t kind_len);
+
+/* The readable ID of "kind.key", or NULL when it could not be read back.
+ * The key's words (split at '_' or '-': ecr-push reads as ecr_push does,
+ * and a spec holding both is refused by assign_ids rather than renamed)
+ * are letter words, [a-z][a-z0-9]*, written
+ * capitalised (public_a: PublicA, web2: Web2), and number words, [0-9]+,
+ * written as they are when they open the key (listener.80: Listener80)
+ * and after an 'N' elsewhere (public_ingress_100: PublicIngressN100, web_2:
+ * WebN2, the rule alb_in_80_11_0_0_0_8 for 11.0.0.0/8: AlbInN80N11N0N0N0N8).
+ * Read back, an upper-case letter opens a word, "N" and digits alone are a
+ * number, and the kind is the longest one the ID starts with; so it is
+ * not readable when a key word is empty, holds other characters or is a
+ * letter word spelled like a number ("n1"), or when the ID starts with a
+ * longer kind (route.table_x would read as route_table.x). */
+static char *readable(Arena *a, const char *kind, const char *key) {
+  char *s = arena_alloc(a, strlen(kind) + 2 * strlen(key) + 2);
+  size_t kind_len = kind_pascal(kind, s), k = kind_len;
+  for (const char *w = key;; w++) {
+    size_t len = strcspn(w, "_-"), digits = 0;
+    while (digits < len && is_digit(w[digits]))
+      digits++;
+    if (!len)
+      return NULL;
+    if (digits == len) {
+      if (w != key)
+        s[k++] = 'N';
+    } else if (!is_lower(w[0]) || (w[0] == 'n' && len > 1 && strspn(w + 1, "0123456789") >= len - 1)) {
+      return NULL;
+    }
+    for (size_t i = 0; i < len; i++) {
+      if (!is_lower(w[i]) && !is_digit(w[i]))
+        return NULL;
+      s[k++] = i == 0 && is_lower(w[i]) ? (char)(w[i] - 32) : w[i];
+    }
+    w += len;
+    if (!*w)
+      break;
+  }
+  s[k] = '\0';
+  return longer_kind_reads_in(s, kind_len) ? NULL : s;
+}
+
+/* Appends the 6-character hash of 'id', keeping within 255 characters. */
 static const char *with_hash(C *c, const char *base, const char *id) {
   char h[7];
   name_hash(id, h);
@@ -150,13 +211,25 @@ static const char *with_hash(C *c, const char *base, const char *id) {
   return arena_printf(c->a, "%.*s%s", (int)keep, base, h);
 }
 
+/* A resource's logical ID, from its plan id alone: the readable form, or
+ * the PascalCase plus the hash of the id when that cannot be read back or
+ * is too long. No other resource takes part, so none can rename it. */
+static const char *logical_id(C *c, const Resource *r) {
+  const char *lid = readable(c->a, r->kind, r->key);
+  if (lid && strlen(lid) <= CFN_MAX_LOGICAL_ID)
+    return lid;
+  return with_hash(c, pascal(c->a, r->id), r->id);
+}
+
 static int cmp_lid(const void *x, const void *y) {
   const Res *const *a = x, *const *b = y;
   int k = strcmp((*a)->lid, (*b)->lid);
   return k ? k : strcmp((*a)->r->id, (*b)->r->id);
 }
 
-/* Assigns every logical ID; companions (an IGW's attachment) count too. */
+/* Assigns every logical ID; companions (an IGW's attachment) count too.
+ * Two IDs can still meet, through the hash or a key spelled like another's
+ * hashed ID: that fails the build, since renaming either would replace it. */
 static void assign_ids(C *c) {
   Res **all = arena_alloc(c->a, sizeof(Res *) * (size_t)(c->n + 1));
   int n = 0;
@@ -164,36 +237,21 @@ static void assign_ids(C *c) {
     Res *x = &c->res[i];
     if (!x->k->type)
       continue;
-    bool lossy;
-    const char *lid = pascal(c->a, x->r->id, &lossy);
-    if (lossy || strlen(lid) > CFN_MAX_LOGICAL_ID || !*lid)
-      lid = with_hash(c, lid, x->r->id);
-    x->lid = lid;
+    x->lid = logical_id(c, x->r);
+    if (!strcmp(x->k->kind, "internet_gateway"))
+      x->extra = arena_printf(c->a, "%sAttachment", x->lid);
     all[n++] = x;
   }
-  /* Two ids that sanitise to the same text: both take their hash. */
-  qsort(all, (size_t)n, sizeof *all, cmp_lid);
-  const char **fixed = arena_alloc(c->a, sizeof(char *) * (size_t)(n + 1));
-  for (int i = 0; i < n; i++) {
-    bool dup = (i > 0 && !strcmp(all[i - 1]->lid, all[i]->lid)) ||
-               (i + 1 < n && !strcmp(all[i + 1]->lid, all[i]->lid));
-    fixed[i] = dup ? with_hash(c, all[i]->lid, all[i]->r->id) : all[i]->lid;
-  }
-  for (int i = 0; i < n; i++)
-    all[i]->lid = fixed[i];
-  for (int i = 0; i < n; i++)
-    if (!strcmp(all[i]->k->kind, "internet_gateway"))
-      all[i]->extra = arena_printf(c->a, "%sAttachment", all[i]->lid);
-  /* A companion may still meet a plan resource's ID: then it is an error
-   * in this file's naming, not the user's, and must not go unnoticed. */
   for (int i = 0; i < n; i++)
     for (int j = 0; all[i]->extra && j < n; j++)
       if (!strcmp(all[i]->extra, all[j]->lid))
-        bad(c, all[i], "logical ID %s is taken by %s", all[i]->extra, all[j]->r->id);
+        bad(c, all[j], "its logical ID %s is also that of the attachment of %s; rename one of them",
+            all[j]->lid, all[i]->r->id);
   qsort(all, (size_t)n, sizeof *all, cmp_lid);
   for (int i = 1; i < n; i++)
     if (!strcmp(all[i - 1]->lid, all[i]->lid))
-      bad(c, all[i], "logical ID %s is also the ID of %s", all[i]->lid, all[i - 1]->r->id);
+      bad(c, all[i], "its logical ID %s is also that of %s; rename one of them", all[i]->lid,
+          all[i - 1]->r->id);
 }
 
 /* ---- values ---- */
@@ -987,6 +1045,7 @@ static void p_ecr_lifecycle(C *c, Res *x) {
 }
 
 static void output(C *c, const char *lid, const char *desc, json_t *value, const char *export_suffix);
+static const char *export_key(C *c, const Resource *r);
 
 /* A document for another account: an Output, as the JSON text the trusted
  * account attaches to its principal. */
@@ -994,12 +1053,8 @@ static void p_trusted(C *c, Res *x) {
   const char *account = S(x, "account"), *principal = S(x, "principal");
   const char *desc = arena_printf(c->a, "Identity policy for %s (account %s) to assume this stack's role",
                                   principal ? principal : "the trusted principal", account ? account : "?");
-  bool lossy;
-  const char *lid = pascal(c->a, x->r->id, &lossy);
-  if (lossy)
-    lid = with_hash(c, lid, x->r->id);
-  lid = arena_printf(c->a, "%sDocument", lid);
-  char *suffix = arena_printf(c->a, "trusted-policy-%s", x->r->key);
+  const char *lid = arena_printf(c->a, "%sDocument", logical_id(c, x->r));
+  const char *suffix = arena_printf(c->a, "trusted-policy-%s", export_key(c, x->r));
   output(c, lid, desc, as_text(c, x, A(x, "policy")), suffix);
 }
 
@@ -1047,6 +1102,21 @@ static const Kind KINDS[] = {
     {"trusted_policy", NULL, false, p_trusted, {{0}}},
     {NULL, NULL, false, NULL, {{0}}},
 };
+
+/* Whether a kind longer than lid's own (its first kind_len characters)
+ * also opens lid where a key could start: then lid would read back as
+ * that kind's. */
+static bool longer_kind_reads_in(const char *lid, size_t kind_len) {
+  for (const Kind *k = KINDS; k->kind; k++) {
+    char word[64];
+    if (strlen(k->kind) >= sizeof word)
+      continue;
+    size_t n = kind_pascal(k->kind, word);
+    if (n > kind_len && !strncmp(lid, word, n) && (!lid[n] || is_digit(lid[n]) || (lid[n] >= 'A' && lid[n] <= 'Z')))
+      return true;
+  }
+  return false;
+}
 
 static const Kind SG_EGRESS = {"security_group_rule", "AWS::EC2::SecurityGroupEgress", false, p_sg_rule, {{0}}};
 
@@ -1103,6 +1173,27 @@ static const struct {
     {NULL, NULL, NULL, NULL, NULL},
 };
 
+/* The key as it reads in export names, from the resource alone: words of
+ * [a-z0-9] joined by '-' (user_metadata: user-metadata, ecr-push:
+ * ecr-push); any other key in [A-Za-z0-9-] plus the hash of the plan id,
+ * the one its logical ID carries (Orders.v2: Orders-v2-<hash>). "ecr-push"
+ * and "ecr_push" would export one name, but they already share a logical
+ * ID, which assign_ids refuses. */
+static const char *export_key(C *c, const Resource *r) {
+  char *s = arena_strdup(c->a, r->key);
+  bool plain = *s && *s != '_';
+  for (char *q = s; *q; q++) {
+    plain &= is_lower(*q) || is_digit(*q) || ((*q == '_' || *q == '-') && q[1] && q[1] != '_' && q[1] != '-');
+    if (!is_alnum(*q))
+      *q = '-';
+  }
+  if (plain)
+    return s;
+  char h[7];
+  name_hash(r->id, h);
+  return arena_printf(c->a, "%s-%s", s, h);
+}
+
 /* "kind_name-key" in lower-case words, "main" keys dropped: vpc-id,
  * subnet-public-a-id, role-task-user-metadata-arn. */
 static const char *export_suffix(C *c, const Resource *r, const char *what) {
@@ -1114,7 +1205,7 @@ static const char *export_suffix(C *c, const Resource *r, const char *what) {
   for (int i = 0; words[i].kind; i++)
     if (!strcmp(words[i].kind, r->kind))
       word = words[i].word;
-  const char *key = strcmp(r->key, "main") ? r->key : "";
+  const char *key = strcmp(r->key, "main") ? export_key(c, r) : "";
   char *s = arena_printf(c->a, "%s%s%s-%s", word, *word && *key ? "-" : "", key, what);
   for (char *q = s; *q; q++)
     if (*q == '_')
@@ -1139,44 +1230,28 @@ static void add_outputs(C *c) {
   }
 }
 
-/* Export names must be unique in an account and region; two keys that
- * sanitise alike ("a_b" and "a-b") take the hash of their output ID. */
-static void unique_exports(C *c) {
-  size_t n = json_object_size(c->outputs);
-  json_t **exp = arena_alloc(c->a, sizeof(json_t *) * (n + 1));
-  const char **lids = arena_alloc(c->a, sizeof(char *) * (n + 1));
-  size_t k = 0;
+/* Export names must be unique in an account and region. Each is made from
+ * its own resource, so two that still meet (through the hash) fail the
+ * build rather than rename one of them, which stacks importing it forbid.
+ * A name past 255 characters keeps its head and its own hash. */
+static void check_exports(C *c) {
+  Value *seen = val_map(c->a);
   const char *lid;
   json_t *o;
   json_object_foreach(c->outputs, lid, o) {
-    exp[k] = json_object_get(json_object_get(o, "Export"), "Name");
-    lids[k++] = lid;
-  }
-  char **fixed = arena_alloc(c->a, sizeof(char *) * (n + 1));
-  /* how many outputs export each name: a count per name, not a
-   * comparison of every pair (quadratic on large specs) */
-  Value *seen = val_map(c->a);
-  for (size_t i = 0; i < k; i++) {
-    Value *cnt = val_get(seen, json_string_value(exp[i]));
-    if (cnt)
-      cnt->i++;
-    else
-      val_set(c->a, seen, json_string_value(exp[i]), val_int(c->a, 1));
-  }
-  for (size_t i = 0; i < k; i++) {
-    bool dup = val_get(seen, json_string_value(exp[i]))->i > 1;
-    char h[7];
-    name_hash(lids[i], h);
-    fixed[i] = dup ? arena_printf(c->a, "%s-%s", json_string_value(exp[i]), h) : NULL;
-  }
-  for (size_t i = 0; i < k; i++) {
-    if (fixed[i])
-      json_string_set(exp[i], fixed[i]);
-    if (strlen(json_string_value(exp[i])) > CFN_MAX_EXPORT_NAME) {
+    json_t *exp = json_object_get(json_object_get(o, "Export"), "Name");
+    const char *name = json_string_value(exp);
+    if (strlen(name) > CFN_MAX_EXPORT_NAME) {
       char h[7];
-      name_hash(json_string_value(exp[i]), h);
-      json_string_set(exp[i], arena_printf(c->a, "%.*s-%s", CFN_MAX_EXPORT_NAME - 7, json_string_value(exp[i]), h));
+      name_hash(name, h);
+      json_string_set(exp, arena_printf(c->a, "%.*s-%s", CFN_MAX_EXPORT_NAME - 7, name, h));
+      name = json_string_value(exp);
     }
+    const Value *other = val_get(seen, name);
+    if (other)
+      bad(c, NULL, "outputs %s and %s would both export %s; rename one of their keys", other->s, lid, name);
+    else
+      val_set(c->a, seen, name, val_str(c->a, lid));
   }
 }
 
@@ -1314,7 +1389,7 @@ static json_t *build(C *c) {
     json_decref(x->props);
   }
   add_outputs(c);
-  unique_exports(c);
+  check_exports(c);
   if (!json_object_size(c->resources)) {
     /* A stack needs one resource; a spec without any still deploys, as a
      * stack holding only this handle (it creates nothing in the account). */

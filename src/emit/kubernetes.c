@@ -13,9 +13,12 @@
  * listener/listener_rule (routes, certificates, redirects) and the
  * security_group_rule resources, which become NetworkPolicy rules, so the
  * network wiring is decided once, in plan.c. The model is read only for
- * the access list, the health_check path and the tags. Every tunable
- * default (security contexts, probes, rollout, resource ratios, PDB,
- * spread, HPA behaviour, ingress annotations, secret stores) lives in
+ * the access list, the health_check path, the tags and, for errors, where
+ * a listener's redirect was written. What the AWS Load Balancer Controller
+ * cannot express (see ssl_redirect) is an error, never a silent difference
+ * from the ALB the other targets build. Every tunable default (security
+ * contexts, probes, rollout, resource ratios, PDB, spread, HPA behaviour,
+ * ingress annotations, network policy peers, secret stores) lives in
  * templates/kubernetes/defaults.yaml.
  *
  * Documents are Value trees written through libyaml's emitter, never by
@@ -88,15 +91,18 @@ static const char *fmt(K *k, const char *f, ...) {
   return s;
 }
 
-static void problem(K *k, Pos pos, const char *f, ...) __attribute__((format(printf, 3, 4)));
-static void problem(K *k, Pos pos, const char *f, ...) {
+/* An error at 'pos' (and the spec key 'path', NULL when there is none):
+ * the target fails and writes nothing. */
+static void problem_at(K *k, Pos pos, const char *path, const char *f, ...) __attribute__((format(printf, 4, 5)));
+static void problem_at(K *k, Pos pos, const char *path, const char *f, ...) {
   va_list ap;
   va_start(ap, f);
   char *msg = arena_vprintf(k->a, f, ap);
   va_end(ap);
-  diag_error(k->d, pos, NULL, "kubernetes: %s", msg);
+  diag_error(k->d, pos, path, "kubernetes: %s", msg);
   k->failed = true;
 }
+#define problem(k, pos, ...) problem_at(k, pos, NULL, __VA_ARGS__)
 
 /* Copy every entry of map 'from' into 'to' (later keys win). */
 static void merge_into(K *k, Value *to, const Value *from) {
@@ -945,10 +951,15 @@ static Value *peers_for(K *k, const Svc *v, const Value *rule) {
     return out;
   }
   if (pe->kind == PEER_LB) {
-    Value *p = M(k), *nsl = M(k);
-    set(k, nsl, "kubernetes.io/metadata.name", tget(k, "network_policy.ingress_controller_namespace", V_STR, false));
-    set(k, p, "namespaceSelector", match_labels(k, nsl));
-    push(k, out, p);
+    /* the pods of a proxying controller, if the template lists any, then the ALB's subnets */
+    Value *extra = tget(k, "network_policy.ingress_controller_peers", V_LIST, false);
+    for (int i = 0; extra && i < extra->list.n; i++) {
+      if (extra->list.items[i]->kind == V_MAP)
+        push(k, out, extra->list.items[i]);
+      else
+        problem(k, extra->list.items[i]->pos, "template %s: network_policy.ingress_controller_peers holds "
+                "NetworkPolicy peers (maps), found a %s", TMPL, val_kind_name(extra->list.items[i]->kind));
+    }
   }
   for (int i = 0; pe->cidrs && i < pe->cidrs->list.n; i++) {
     Value *p = M(k), *ib = M(k);
@@ -1101,6 +1112,74 @@ static void push_unique(K *k, Value *list, const char *s) {
   push(k, list, S(k, s));
 }
 
+/* Where the spec wrote a listener's redirect (and its key path), for an
+ * error about it: the plan's listeners are sorted by port, the spec's not. */
+static Pos redirect_at(K *k, const Value *listener, const char **path) {
+  const Value *written = val_get(val_get(k->m->root, "load_balancer"), "listeners");
+  long long port = aint(listener, "port", 0);
+  *path = NULL;
+  for (int i = 0; written && written->kind == V_LIST && i < written->list.n; i++) {
+    const Value *l = written->list.items[i], *at = val_get(l, "redirect");
+    if (at && aint(l, "port", 0) == port) {
+      *path = fmt(k, "load_balancer.listeners[%d].redirect", i);
+      return at->pos;
+    }
+  }
+  return (Pos){0};
+}
+
+/* The port for alb.ingress.kubernetes.io/ssl-redirect, NULL when no
+ * listener redirects. The AWS Load Balancer Controller gives every HTTP
+ * listener of the Ingress the same redirect to one HTTPS port, and no
+ * other: so a redirect from an HTTPS listener, to an HTTP port, to a
+ * second port, or beside an HTTP listener that serves, has no Kubernetes
+ * form. Each is an error at the listener whose redirect would be lost,
+ * never a silent difference from the ALB the other targets build. */
+static const char *ssl_redirect(K *k, Resource **listeners, int nl) {
+  const Value *lead = NULL;   /* the first HTTP listener redirecting to HTTPS */
+  long long serving = 0;      /* the port of the first HTTP listener that serves */
+  for (int i = 0; i < nl; i++) {
+    const Value *at = listeners[i]->attrs, *act = val_get(at, "default_action");
+    if (!str_eq(nz(literal(k, val_get(at, "protocol")), "HTTP"), "HTTP"))
+      continue;
+    if (!str_eq(literal(k, val_get(act, "type")), "redirect")) {
+      if (!serving)
+        serving = aint(at, "port", 0);
+    } else if (!lead && str_eq(literal(k, val_get(act, "protocol")), "HTTPS")) {
+      lead = at;
+    }
+  }
+  const char *to = lead ? literal(k, val_get(val_get(lead, "default_action"), "port")) : NULL;
+  bool ok = true;
+  for (int i = 0; i < nl; i++) {
+    const Value *at = listeners[i]->attrs, *act = val_get(at, "default_action");
+    if (!str_eq(literal(k, val_get(act, "type")), "redirect"))
+      continue;
+    long long port = aint(at, "port", 0);
+    const char *dest = nz(literal(k, val_get(act, "port")), ""), *path;
+    Pos pos = redirect_at(k, at, &path);
+    bool carried = false;
+    if (!str_eq(nz(literal(k, val_get(at, "protocol")), "HTTP"), "HTTP"))
+      problem_at(k, pos, path, "the Ingress cannot carry a redirect from the HTTPS listener on port %lld: the AWS "
+                 "Load Balancer Controller redirects HTTP listeners only", port);
+    else if (!str_eq(literal(k, val_get(act, "protocol")), "HTTPS"))
+      problem_at(k, pos, path, "the Ingress cannot carry the redirect of port %lld to the HTTP port %s: the AWS "
+                 "Load Balancer Controller's ssl-redirect goes to an HTTPS port only", port, dest);
+    else if (!str_eq(dest, to))
+      problem_at(k, pos, path, "the Ingress cannot carry the redirect of port %lld to %s beside the redirect of "
+                 "port %lld to %s: the AWS Load Balancer Controller's ssl-redirect sends every HTTP listener to "
+                 "one HTTPS port", port, dest, aint(lead, "port", 0), to);
+    else if (serving)
+      problem_at(k, pos, path, "the Ingress cannot carry the redirect of port %lld to %s while the HTTP listener "
+                 "on port %lld serves the routes: the AWS Load Balancer Controller's ssl-redirect redirects "
+                 "every HTTP listener; redirect port %lld too, or make it HTTPS", port, dest, serving, serving);
+    else
+      carried = true;
+    ok &= carried;
+  }
+  return ok ? to : NULL;
+}
+
 /* The Ingress for the AWS Load Balancer Controller: the plan's listeners
  * and listener rules, with the routes ordered as the ALB evaluates them. */
 static Value *ingress(K *k) {
@@ -1120,32 +1199,17 @@ static Value *ingress(K *k) {
   qsort(listeners, (size_t)nl, sizeof *listeners, by_port);
   json_t *ports = json_array();
   Value *certs = L(k);
-  const char *ssl_policy = NULL, *redirect = NULL;
-  bool every_http_redirects = true;
-  int nhttp = 0;
+  const char *ssl_policy = NULL;
   for (int i = 0; i < nl; i++) {
     const Value *at = listeners[i]->attrs;
-    const char *proto = nz(literal(k, val_get(at, "protocol")), "HTTP");
     json_t *o = json_object();
-    json_object_set_new(o, proto, json_integer(aint(at, "port", 80)));
+    json_object_set_new(o, nz(literal(k, val_get(at, "protocol")), "HTTP"), json_integer(aint(at, "port", 80)));
     json_array_append_new(ports, o);
     const char *cert = literal(k, val_get(at, "certificate_arn"));
     if (cert)
       push_unique(k, certs, cert);
     if (!ssl_policy)
       ssl_policy = literal(k, val_get(at, "ssl_policy"));
-    if (!strcmp(proto, "HTTP")) {
-      nhttp++;
-      Value *act = val_get(at, "default_action");
-      const char *to = str_eq(literal(k, val_get(act, "type")), "redirect") &&
-                               str_eq(literal(k, val_get(act, "protocol")), "HTTPS")
-                           ? literal(k, val_get(act, "port"))
-                           : NULL;
-      if (!to || (redirect && strcmp(redirect, to)))
-        every_http_redirects = false;
-      else
-        redirect = to;
-    }
   }
   char *lp = json_dumps(ports, JSON_COMPACT);
   json_decref(ports);
@@ -1155,7 +1219,8 @@ static Value *ingress(K *k) {
     set(k, ann, "alb.ingress.kubernetes.io/certificate-arn", S(k, join(k, certs, ",")));
   if (ssl_policy)
     set(k, ann, "alb.ingress.kubernetes.io/ssl-policy", S(k, ssl_policy));
-  if (nhttp && every_http_redirects && redirect)
+  const char *redirect = ssl_redirect(k, listeners, nl);
+  if (redirect)
     set(k, ann, "alb.ingress.kubernetes.io/ssl-redirect", S(k, redirect));
 
   Peer *pe = peer_of(k, ref_res(first(val_get(lb->attrs, "security_groups"))));
@@ -1251,8 +1316,8 @@ bool k8s_emit(Arena *a, Diags *d, const Plan *p, Output *out) {
   if (!tmpl_get(a, d, TMPL))
     return false;
   const Model *m = p->m;
-  k.ns = str_eq(m->env, "base") ? name_fit(a, m->name, 63, NAME_DNS)
-                                : name_fit(a, arena_printf(a, "%s-%s", m->name, m->env), 63, NAME_DNS);
+  /* The same names the task roles' EKS trust names (src/names.c). */
+  k.ns = name_k8s_namespace(a, m->name, m->env);
   set_var(&k, "name", m->name);
   set_var(&k, "env", m->env);
   set_var(&k, "namespace", k.ns);
@@ -1260,7 +1325,7 @@ bool k8s_emit(Arena *a, Diags *d, const Plan *p, Output *out) {
   k.svc = arena_alloc(a, sizeof(char *) * (size_t)(m->nservices + 1));
   Value *seen = M(&k);   /* name -> first service with it (a hash map: no n² scan) */
   for (int i = 0; i < m->nservices; i++) {
-    k.svc[i] = name_fit(a, m->services[i].key, 63, NAME_DNS);
+    k.svc[i] = name_k8s_service_account(a, m->services[i].key);
     Value *j = val_get(seen, k.svc[i]);
     if (j)
       problem(&k, m->services[i].at->pos, "services %s and %s both become the Kubernetes name %s",
@@ -1268,6 +1333,10 @@ bool k8s_emit(Arena *a, Diags *d, const Plan *p, Output *out) {
     else
       val_set(a, seen, k.svc[i], I(&k, i));
   }
+  Value *gone = tget(&k, "network_policy.ingress_controller_namespace", -1, true);
+  if (gone)
+    problem(&k, gone->pos, "template %s: network_policy.ingress_controller_namespace is gone: list the "
+            "controller's pods in network_policy.ingress_controller_peers instead", TMPL);
   if (k.failed)
     return false;
   index_peers(&k);

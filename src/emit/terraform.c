@@ -6,9 +6,11 @@
  *
  * Every plan resource becomes one Terraform resource of the AWS provider
  * (6.x), addressed by its plan identity: subnet.private_a is
- * aws_subnet.private_a, so adding an AZ or a service renames nothing. A
- * key that is not an HCL identifier goes through name_ident; listener
- * keys are ports and read port_443. Security groups, their rules and log
+ * aws_subnet.private_a, so adding an AZ or a service renames nothing.
+ * Names are lower snake case made from the key alone, hyphens written as
+ * underscores (ecr-push: ecr_push); a key of other characters takes a hash
+ * of itself (snake_name); listener keys are ports
+ * and read port_443. Security groups, their rules and log
  * groups live in the file of the resource that uses them (the load
  * balancer's group in load_balancer.tf, a database's in databases.tf).
  * The one kind that is not deployed, trusted_policy (a document for
@@ -814,8 +816,54 @@ static int cmp_addr(const void *x, const void *y) {
   return strcmp((*a)->addr, (*b)->addr);
 }
 
-/* Labels from plan keys; two keys of one type that meet after
- * sanitising would be one address, which must never happen silently. */
+/* A resource or output name in Terraform's convention, lower snake case
+ * [a-z0-9_], made from 's' alone. Words of [a-z0-9], the first starting
+ * with a letter, joined by single underscores or hyphens, are kept, the
+ * hyphens written as underscores (ecr-push: ecr_push), as an engineer
+ * would name them by hand. Anything else (Orders.v2, 2fa.codes, a__b)
+ * becomes its words in lower case, with a leading '_' before a digit,
+ * then "__" and the stable hash of 's': orders_v2__<hash>. A kept name
+ * never holds "__", so it never meets a hashed one; two keys that differ
+ * only by '-' and '_' (ecr-push, ecr_push) do meet, and assign_addresses
+ * refuses the spec rather than rename either. */
+static const char *snake_name(Arena *a, const char *s) {
+  bool kept = *s >= 'a' && *s <= 'z';
+  for (const char *q = s; *q && kept; q++)
+    kept = (*q >= 'a' && *q <= 'z') || (*q >= '0' && *q <= '9') ||
+           ((*q == '_' || *q == '-') && q[1] && q[1] != '_' && q[1] != '-');
+  if (kept && !strchr(s, '-'))
+    return s;
+  if (kept) {
+    char *out = arena_strdup(a, s);
+    for (char *q = out; *q; q++)
+      if (*q == '-')
+        *q = '_';
+    return out;
+  }
+  char *out = arena_alloc(a, strlen(s) + 10);
+  size_t k = 0;
+  for (const char *q = s; *q; q++) {
+    char ch = *q >= 'A' && *q <= 'Z' ? (char)(*q + 32) : *q;
+    if ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9')) {
+      if (!k && ch <= '9')
+        out[k++] = '_';
+      out[k++] = ch;
+    } else if (k && out[k - 1] != '_') {
+      out[k++] = '_';
+    }
+  }
+  while (k && out[k - 1] == '_')
+    k--;
+  char h[7];
+  name_hash(s, h);
+  memcpy(out + k, "__", 2);
+  memcpy(out + k + 2, h, 7);
+  return out;
+}
+
+/* Labels from plan keys, each from its own key alone (snake_name); two
+ * that still meet (a hash collision) would be one address, which must
+ * never happen silently. */
 static void assign_addresses(T *t) {
   Res **all = arena_alloc(t->a, sizeof(Res *) * (size_t)(t->n + 1));
   int n = 0;
@@ -824,14 +872,15 @@ static void assign_addresses(T *t) {
     if (!x->k->type)
       continue;
     const char *key = x->k->prefix ? arena_printf(t->a, "%s_%s", x->k->prefix, x->r->key) : x->r->key;
-    x->label = hcl_is_ident(key) ? key : name_ident(t->a, key);
+    x->label = snake_name(t->a, key);
     x->addr = arena_printf(t->a, "%s.%s", x->k->type, x->label);
     all[n++] = x;
   }
   qsort(all, (size_t)n, sizeof *all, cmp_addr);
   for (int i = 1; i < n; i++)
     if (!strcmp(all[i - 1]->addr, all[i]->addr))
-      fail(t, all[i], "its Terraform address %s is also the address of %s", all[i]->addr, all[i - 1]->r->id);
+      fail(t, all[i], "its Terraform address %s is also the address of %s; rename one of the two keys",
+           all[i]->addr, all[i - 1]->r->id);
 }
 
 /* A security group or log group goes to the file of the first resource
@@ -1002,9 +1051,7 @@ static void outputs(T *t) {
       continue;
     const Value *account = A(x, "account"), *principal = A(x, "principal"), *doc = A(x, "policy");
     const char *key = x->r->key;
-    const char *name = arena_printf(t->a, "trusted_policy_%s", key);
-    if (!hcl_is_ident(name))
-      name = name_ident(t->a, name);
+    const char *name = snake_name(t->a, arena_printf(t->a, "trusted_policy_%s", key));
     const char *desc = arena_printf(
         t->a, "The identity policy %s (account %s) needs to assume its role: attach it in that account.",
         principal && principal->kind == V_STR ? principal->s : "the trusted principal",
@@ -1098,10 +1145,12 @@ static void skeleton(T *t) {
       }
       hcl_attr(s3, e->key, tv(t, NULL, e->val, 0));
     }
-    if (str_eq(m->state->lock, "lockfile"))
-      hcl_attr(s3, "use_lockfile", hcl_bool(t->a, true));
-    else
+    /* A DynamoDB table as the spec asks, with the S3 lock file beside it:
+     * Terraform 1.11 deprecates dynamodb_table and holds both locks while
+     * a team moves over (docs/terraform.md). */
+    if (!str_eq(m->state->lock, "lockfile"))
       hcl_attr(s3, "dynamodb_table", hcl_str(t->a, m->state->lock));
+    hcl_attr(s3, "use_lockfile", hcl_bool(t->a, true));
   }
 }
 
@@ -1138,6 +1187,14 @@ bool tf_emit(Arena *a, Diags *d, const Plan *p, Output *out) {
     /* AZs given as a count are looked up, never hard-coded. */
     HclBody *az = hcl_block(file_body(t, F_NETWORK), "data", "aws_availability_zones", "available");
     hcl_attr(az, "state", hcl_str(a, "available"));
+    hcl_gap(az);
+    /* The region's own AZs only, as Fn::GetAZs gives: a Local Zone or a
+     * Wavelength Zone (opted in) has no NAT gateway or load balancer. */
+    HclBody *f = hcl_block(az, "filter", NULL, NULL);
+    HclExpr *values = hcl_list(a);
+    hcl_list_add(values, hcl_str(a, "opt-in-not-required"));
+    hcl_attr(f, "name", hcl_str(a, "opt-in-status"));
+    hcl_attr(f, "values", values);
   }
   for (int i = 0; i < t->n; i++)
     if (t->res[i].k->type)

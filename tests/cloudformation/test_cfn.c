@@ -3,8 +3,9 @@
  * includes src/emit/cloudformation.c to reach its static functions:
  *   - the quotas, at each boundary, including the description's, which no
  *     spec can reach (names are short);
- *   - logical IDs: PascalCase, the hash suffix when a key loses
- *     information, collisions, the 255-character bound;
+ *   - logical IDs: CamelCase that reads back (checked by reading every
+ *     short key back), the hash suffix otherwise, IDs that still meet
+ *     failing the build, the 255-character bound; export names;
  *   - ECS container definitions in PascalCase, user keys kept;
  *   - documents as JSON text spliced around references;
  *   - every attribute of every plan (every spec in specs/ and examples/,
@@ -84,24 +85,140 @@ static void limits_at_the_boundaries(void **state) {
   assert_int_equal(d.errors, 4);
 }
 
-static void pascal_case(void **state) {
+static const Resource *resource(Arena *a, const char *kind, const char *key) {
+  Resource *r = arena_alloc(a, sizeof *r);
+  r->kind = kind;
+  r->key = key;
+  r->id = arena_printf(a, "%s.%s", kind, key);
+  return r;
+}
+
+static void readable_logical_ids(void **state) {
   Arena *a = *state;
+  C c = {.a = a};
   static const struct {
-    const char *id, *want;
-    bool lossy;
+    const char *kind, *key, *want; /* want NULL: PascalCase plus the hash */
   } cases[] = {
-      {"subnet.public_a", "SubnetPublicA", false},
-      {"iam_role.task_user_metadata", "IamRoleTaskUserMetadata", false},
-      {"listener_rule.443_flight_metadata", "ListenerRule443FlightMetadata", false},
-      {"iam_role.cross_ecr-push", "IamRoleCrossEcrPush", true},
-      {"dynamodb_table.Orders.v2", "DynamodbTableOrdersV2", true},
-      {"security_group_rule.alb_in_443_0_0_0_0_0", "SecurityGroupRuleAlbIn44300000", false},
+      {"subnet", "public_a", "SubnetPublicA"},
+      {"iam_role", "task_user_metadata", "IamRoleTaskUserMetadata"},
+      {"listener", "80", "Listener80"},
+      {"listener_rule", "443_flight_metadata", "ListenerRule443FlightMetadata"},
+      {"network_acl_rule", "public_ingress_100", "NetworkAclRulePublicIngressN100"},
+      {"security_group_rule", "alb_in_80_11_0_0_0_8", "SecurityGroupRuleAlbInN80N11N0N0N0N8"},
+      {"security_group_rule", "alb_in_801_1_0_0_0_8", "SecurityGroupRuleAlbInN801N1N0N0N0N8"},
+      {"ecs_service", "web2", "EcsServiceWeb2"},
+      {"ecs_service", "web_2", "EcsServiceWebN2"},
+      {"vpc_endpoint", "s3", "VpcEndpointS3"},
+      {"vpc", "n", "VpcN"},
+      {"vpc", "n_1", "VpcNN1"},
+      {"route", "tablex", "RouteTablex"},
+      {"iam_role", "cross_ecr-push", "IamRoleCrossEcrPush"}, /* '-' splits words as '_' does */
+      {"iam_role", "cross_ecr_push", "IamRoleCrossEcrPush"},
+      {"vpc", "a--b", NULL},       /* an empty word */
+      {"vpc", "a-", NULL},
+      {"iam_role", "cross_ecr.push", NULL},
+      {"dynamodb_table", "Orders.v2", NULL},
+      {"vpc", "n1", NULL},         /* would read as the number 1 */
+      {"vpc", "a__b", NULL},       /* an empty word */
+      {"vpc", "_a", NULL},
+      {"vpc", "a_", NULL},
+      {"route", "table_x", NULL},  /* would read as route_table.x */
+      {"route", "table_1", NULL},
+      {"listener", "rule443", NULL}, /* would read as listener_rule.443 */
   };
   for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-    bool lossy;
-    assert_string_equal(pascal(a, cases[i].id, &lossy), cases[i].want);
-    assert_int_equal(lossy, cases[i].lossy);
+    const Resource *r = resource(a, cases[i].kind, cases[i].key);
+    const char *want = cases[i].want ? cases[i].want : with_hash(&c, pascal(a, r->id), r->id);
+    if (strcmp(logical_id(&c, r), want))
+      fail_msg("%s: \"%s\", not \"%s\"", r->id, logical_id(&c, r), want);
   }
+  /* the hash of a key that does not read back is its own id's */
+  char h[7];
+  name_hash("iam_role.cross_ecr.push", h);
+  assert_string_equal(logical_id(&c, resource(a, "iam_role", "cross_ecr.push")),
+                      arena_printf(a, "IamRoleCrossEcrPush%s", h));
+}
+
+/* The reader the readable IDs are made for: the longest kind the ID starts
+ * with, then words at each upper-case letter, "N" and digits a number. */
+static const char *read_back(Arena *a, const char *lid) {
+  const Kind *kind = NULL;
+  size_t at = 0;
+  for (const Kind *k = KINDS; k->kind; k++) {
+    char word[64];
+    size_t n = kind_pascal(k->kind, word);
+    if (n > at && !strncmp(lid, word, n) && (!lid[n] || is_digit(lid[n]) || (lid[n] >= 'A' && lid[n] <= 'Z'))) {
+      kind = k;
+      at = n;
+    }
+  }
+  if (!kind)
+    return NULL;
+  Buf key;
+  buf_init(&key);
+  const char *q = lid + at;
+  while (is_digit(*q))
+    buf_add(&key, q++, 1);
+  while (*q) {
+    if (key.len)
+      buf_add(&key, "_", 1);
+    const char *w = q++;
+    while (*q && !(*q >= 'A' && *q <= 'Z'))
+      q++;
+    bool number = *w == 'N' && q - w > 1 && strspn(w + 1, "0123456789") == (size_t)(q - w - 1);
+    if (number) {
+      buf_add(&key, w + 1, (size_t)(q - w - 1));
+    } else {
+      char first = (char)(*w + 32);
+      buf_add(&key, &first, 1);
+      buf_add(&key, w + 1, (size_t)(q - w - 1));
+    }
+  }
+  const char *id = arena_printf(a, "%s.%.*s", kind->kind, (int)key.len, key.data ? key.data : "");
+  buf_release(&key);
+  return id;
+}
+
+/* Every key of up to five characters over a, n, 1 and '_', alone and after
+ * words that extend one kind into another, under kinds that open one
+ * another: each readable ID reads back as its own plan id, so no two plan
+ * ids can share one, and enough of them are readable. */
+static void logical_ids_read_back(void **state) {
+  Arena *a = *state;
+  C c = {.a = a};
+  static const char *const kinds[] = {"route", "route_table", "route_table_association", "listener",
+                                      "listener_rule", "vpc"};
+  static const char *const heads[] = {"", "table", "table_", "rule", "rule_", "association_"};
+  static const char alphabet[] = "an1_";
+  int readable_ids = 0, all = 0;
+  for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++) {
+    for (size_t h = 0; h < sizeof heads / sizeof *heads; h++) {
+      /* all 4^len keys of each length, the n-th spelled in base 4 */
+      for (int len = 0, combos = 1; len <= 5; len++, combos *= 4) {
+        for (int n = 0; n < combos; n++) {
+          char tail[6];
+          for (int i = 0, v = n; i < len; i++, v /= 4)
+            tail[i] = alphabet[v % 4];
+          tail[len] = '\0';
+          const char *key = arena_printf(a, "%s%s", heads[h], tail);
+          if (!*key)
+            continue;
+          const Resource *r = resource(a, kinds[k], key);
+          const char *lid = readable(a, r->kind, r->key);
+          all++;
+          if (!lid)
+            continue;
+          readable_ids++;
+          const char *back = read_back(a, lid);
+          if (!back || strcmp(back, r->id))
+            fail_msg("%s reads \"%s\", which reads back as %s", r->id, lid, back ? back : "nothing");
+          assert_string_equal(logical_id(&c, r), lid);
+        }
+      }
+    }
+  }
+  assert_true(readable_ids > all / 4);
+  assert_true(readable_ids < all);
 }
 
 /* A plan of VPCs with the given keys (p_vpc needs no attribute). */
@@ -141,7 +258,7 @@ static void logical_ids_are_unique_and_safe(void **state) {
   diag_init(&d, a);
   char *longkey = arena_alloc(a, 400);
   memset(longkey, 'k', 399);
-  const char *keys[] = {"a_1", "a1", "main", "Main", "x-y", "x_y", longkey, "b_c"};
+  const char *keys[] = {"a_1", "a1", "main", "Main", "x.y", "x_y", longkey, "b_c"};
   int n = (int)(sizeof keys / sizeof *keys);
   C *c = vpc_plan(a, &d, keys, n);
   json_t *t = build(c);
@@ -155,13 +272,25 @@ static void logical_ids_are_unique_and_safe(void **state) {
       if (!strcmp(lid, c->res[j].lid))
         fail_msg("%s and %s share %s", c->res[i].r->id, c->res[j].r->id, lid);
   }
-  /* clean keys keep their plain PascalCase; lossy and colliding ones hash */
+  /* keys that read back keep their CamelCase, whatever their neighbours;
+   * the others take their own hash */
+  assert_string_equal(c->res[0].lid, "VpcAN1");
+  assert_string_equal(c->res[1].lid, "VpcA1");
   assert_string_equal(c->res[2].lid, "VpcMain");
+  assert_string_equal(c->res[5].lid, "VpcXY");
   assert_string_equal(c->res[7].lid, "VpcBC");
-  assert_int_equal(strlen(c->res[0].lid), strlen("VpcA1") + 6);
-  assert_int_equal(strlen(c->res[1].lid), strlen("VpcA1") + 6);
   assert_int_equal(strlen(c->res[3].lid), strlen("VpcMain") + 6);
+  assert_int_equal(strlen(c->res[4].lid), strlen("VpcXY") + 6);
   assert_int_equal(strlen(c->res[6].lid), CFN_MAX_LOGICAL_ID);
+  for (int i = 0; i < n; i++) {
+    /* alone in its plan, each key gets the same ID */
+    Diags d1;
+    diag_init(&d1, a);
+    C *one = vpc_plan(a, &d1, &keys[i], 1);
+    json_t *t1 = build(one);
+    assert_string_equal(one->res[0].lid, c->res[i].lid);
+    json_decref(t1);
+  }
   json_decref(t);
 
   /* stable: the same plan gives the same IDs */
@@ -172,6 +301,67 @@ static void logical_ids_are_unique_and_safe(void **state) {
   for (int i = 0; i < n; i++)
     assert_string_equal(again->res[i].lid, c->res[i].lid);
   json_decref(t2);
+}
+
+/* True when some error of d says every one of the given texts. */
+static bool error_says(const Diags *d, const char *a, const char *b, const char *c) {
+  for (int i = 0; i < d->list.len; i++) {
+    const Diag *g = d->list.items[i];
+    if (g->sev == SEV_ERROR && strstr(g->msg, a) && strstr(g->msg, b) && strstr(g->msg, c))
+      return true;
+  }
+  return false;
+}
+
+/* Two IDs that still meet fail the build, naming both plan ids, instead of
+ * renaming either: a key spelled like another's hashed ID, and two keys
+ * with one PascalCase whose hashes collide (found by search). */
+static void meeting_ids_fail(void **state) {
+  Arena *a = *state;
+  C c0 = {.a = a};
+  const char *hashed = logical_id(&c0, resource(a, "vpc", "Main"));
+  const char *pairs[][2] = {{"Main", arena_printf(a, "main%s", hashed + strlen("VpcMain"))},
+                            {"a-b.c=d+e=f+g@i", "a-b+c-d,e=f@g-i"}};
+  for (size_t i = 0; i < sizeof pairs / sizeof *pairs; i++) {
+    Diags d;
+    diag_init(&d, a);
+    C *c = vpc_plan(a, &d, pairs[i], 2);
+    json_t *t = build(c);
+    json_decref(t);
+    assert_string_equal(c->res[0].lid, c->res[1].lid);
+    assert_true(c->failed);
+    if (!error_says(&d, "is also that of", c->res[0].r->id, c->res[1].r->id))
+      fail_msg("no error names %s and %s", c->res[0].r->id, c->res[1].r->id);
+  }
+}
+
+/* Export names, like logical IDs, come from the resource alone: keys of
+ * [a-z0-9] words keep their words, any other takes its id's hash. */
+static void export_names_stand_alone(void **state) {
+  Arena *a = *state;
+  C c = {.a = a};
+  static const struct {
+    const char *key, *want;
+  } cases[] = {
+      {"cross_ecr_push", "cross-ecr-push"}, {"user_metadata", "user-metadata"}, {"nat_a", "nat-a"},
+      {"443_x", "443-x"},                   {"cross_ecr-push", "cross-ecr-push"}, {"Orders.v2", NULL},
+      {"cross_ecr.push", NULL},             {"a--b", NULL},
+      {"a__b", NULL},                       {"_a", NULL},                       {"a_", NULL},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    const Resource *r = resource(a, "iam_role", cases[i].key);
+    char h[7];
+    name_hash(r->id, h);
+    const char *want = cases[i].want;
+    if (!want) {
+      char *dashed = arena_strdup(a, cases[i].key);
+      for (char *q = dashed; *q; q++)
+        if (!is_alnum(*q))
+          *q = '-';
+      want = arena_printf(a, "%s-%s", dashed, h);
+    }
+    assert_string_equal(export_key(&c, r), want);
+  }
 }
 
 static void container_definitions_in_pascal_case(void **state) {
@@ -308,8 +498,11 @@ static void every_plan_attribute_is_rendered(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(limits_at_the_boundaries, setup, teardown),
-      cmocka_unit_test_setup_teardown(pascal_case, setup, teardown),
+      cmocka_unit_test_setup_teardown(readable_logical_ids, setup, teardown),
+      cmocka_unit_test_setup_teardown(logical_ids_read_back, setup, teardown),
       cmocka_unit_test_setup_teardown(logical_ids_are_unique_and_safe, setup, teardown),
+      cmocka_unit_test_setup_teardown(meeting_ids_fail, setup, teardown),
+      cmocka_unit_test_setup_teardown(export_names_stand_alone, setup, teardown),
       cmocka_unit_test_setup_teardown(container_definitions_in_pascal_case, setup, teardown),
       cmocka_unit_test_setup_teardown(documents_as_text_around_references, setup, teardown),
       cmocka_unit_test_setup_teardown(every_plan_attribute_is_rendered, setup, teardown),

@@ -10,6 +10,8 @@
 #                             CartFul's network facts through moto's APIs
 #   cloudformation.injection  hostile strings come back byte for byte
 #   cloudformation.limits     past a quota: a clear error, nothing written
+#   cloudformation.identity   growing a spec by neighbours whose names meet
+#                             once cleaned renames no logical ID or export
 set(CFN_TEST_DIR ${CMAKE_CURRENT_LIST_DIR})
 
 if(TARGET PkgConfig::CMOCKA)
@@ -27,7 +29,7 @@ add_test(NAME golden.cloudformation COMMAND ${CMAKE_SOURCE_DIR}/tests/tools/gold
 set_tests_properties(golden.cloudformation PROPERTIES ENVIRONMENT "INFRAC=$<TARGET_FILE:infrac>")
 
 find_program(INFRAC_PYTHON3 NAMES python3 REQUIRED DOC "Python 3 for the tests/cloudformation suites")
-foreach(suite template lint deploy injection limits)
+foreach(suite template lint deploy injection limits identity)
   add_test(NAME cloudformation.${suite}
            COMMAND ${INFRAC_PYTHON3} -m unittest -v test_${suite}
            WORKING_DIRECTORY ${CFN_TEST_DIR})

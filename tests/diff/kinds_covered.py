@@ -58,6 +58,10 @@ class KindsCovered(unittest.TestCase):
         for kind, rule in self.replace['kinds'].items():
             self.assertIn(rule.get('name', 'physical'), ('physical', 'tag'), kind)
             self.assertIsInstance(rule.get('replace', []), list, kind)
+            for inside in rule.get('within', []):
+                self.assertIn(inside, self.replace['kinds'], f'{kind}: within names an unknown kind')
+            for lst, namers in rule.get('replace_named', {}).items():
+                self.assertIsInstance(namers, list, f'{kind}: replace_named.{lst}')
         for rule in self.security['rules']:
             self.assertIn(rule['kind'], self.replace['kinds'], rule)
             self.assertIn(rule['category'], self.security['categories'], rule)

@@ -166,7 +166,9 @@ _PRINCIPAL_ARN_RE = re.compile(
     rf"|sts::\d{{12}}:(assumed-role/{_NAME}/{_NAME}|federated-user/{_NAME}))$")
 _SERVICE_PRINCIPAL_RE = re.compile(r"^[a-z0-9][a-z0-9.-]*\.amazonaws\.com(\.cn)?$")
 _ACTION_RE = re.compile(r"^([A-Za-z0-9-]+):([A-Za-z0-9*?]+)$")
-_CONDITION_KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.-]*:\S+$")
+# prefix:name, where a web-identity provider's prefix is its issuer URL
+# without the scheme, path included (oidc.eks.REGION.amazonaws.com/id/ID:sub).
+_CONDITION_KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.-]*(/[A-Za-z0-9._~-]+)*:\S+$")
 _SID_RE = re.compile(r"^[A-Za-z0-9]+$")
 
 

@@ -296,6 +296,8 @@ class TestLintConditions(ProblemAssertions):
             {"ArnLike": {"aws:SourceArn": "arn:aws:ecs:us-east-1:123456789012:*"}},
             {"ArnEquals": {"aws:PrincipalArn": "${aws:PrincipalArn}"}},
             {"StringEquals": {"token.actions.githubusercontent.com:sub": "repo:o/r:ref:refs/heads/main"}},
+            {"StringEquals": {"oidc.eks.us-east-1.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF:aud":
+                              "sts.amazonaws.com"}},
         ):
             with self.subTest(condition=condition):
                 self.assertEqual(self.lint_condition(condition), [])
@@ -314,6 +316,7 @@ class TestLintConditions(ProblemAssertions):
             ({"StringEquals": "sts:ExternalId"}, "must be a non-empty object {Key"),
             ({"StringEquals": {}}, "must be a non-empty object {Key"),
             ({"StringEquals": {"ExternalId": "x"}}, "key 'ExternalId' is not shaped prefix:name"),
+            ({"StringEquals": {"oidc.eks.x.amazonaws.com//id:sub": "x"}}, "is not shaped prefix:name"),
             ({"StringEquals": {"sts:ExternalId": []}}, "empty list of values"),
             ({"StringEquals": {"sts:ExternalId": {"a": 1}}}, "is not a scalar"),
             ([], "must be a non-empty object {Operator"),
@@ -766,6 +769,28 @@ class TestDecisions(unittest.TestCase):
         self.assertEqual(evaluate(Request("sqs:SendMessage", QUEUE)), IMPLICIT_DENY)
         with self.assertRaises(ValueError):
             evaluate(Request("sqs:SendMessage", QUEUE), [policy(allow("*"))])
+
+    def test_web_identity_needs_that_provider_the_action_and_the_claims(self):
+        # An EKS IRSA trust: a Federated OIDC provider and the token's claims.
+        issuer = "oidc.eks.us-east-1.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF"
+        provider = f"arn:aws:iam::{ACCOUNT}:oidc-provider/{issuer}"
+        trust = policy({"Effect": "Allow", "Principal": {"Federated": provider},
+                        "Action": "sts:AssumeRoleWithWebIdentity",
+                        "Condition": {"StringEquals": {f"{issuer}:sub": "system:serviceaccount:shop:api",
+                                                       f"{issuer}:aud": "sts.amazonaws.com"}}})
+        claims = {f"{issuer}:sub": "system:serviceaccount:shop:api", f"{issuer}:aud": "sts.amazonaws.com"}
+        web = "sts:AssumeRoleWithWebIdentity"
+        self.assertTrue(can_assume(provider, APP_ROLE, trust, [], claims, action=web))
+        self.assertFalse(can_assume(provider, APP_ROLE, trust, [], claims))   # sts:AssumeRole
+        self.assertFalse(can_assume(provider.replace("ABCDEF", "000000"), APP_ROLE, trust, [], claims, action=web))
+        self.assertFalse(can_assume(provider, APP_ROLE, trust, [],
+                                    {**claims, f"{issuer}:sub": "system:serviceaccount:shop:worker"}, action=web))
+        self.assertFalse(can_assume(provider, APP_ROLE, trust, [], {f"{issuer}:sub": claims[f"{issuer}:sub"]},
+                                    action=web))
+        # An IAM principal of the account is not the provider, and a provider has no identity policies.
+        self.assertFalse(can_assume(ALICE, APP_ROLE, trust, [policy(allow("sts:*"))], claims, action=web))
+        with self.assertRaises(ValueError):
+            can_assume(provider, APP_ROLE, trust, [policy(allow("sts:*"))], claims, action=web)
 
     def test_resource_statement_without_resource_applies_to_its_resource(self):
         request = Request("ecr:BatchGetImage", cartful.repository_arn("user_metadata"), ALICE)

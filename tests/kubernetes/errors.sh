@@ -50,6 +50,17 @@ grep -v '^pdb:' "$top/templates/kubernetes/defaults.yaml" | sed '/^  maxUnavaila
   >"$tmp/tpl-missing/kubernetes/defaults.yaml"
 expect_error template-missing "kubernetes/defaults.yaml has no 'pdb'" \
   --templates "$tmp/tpl-missing" build --target kubernetes -o "$tmp/o" "$top/specs/cartful.yaml"
+# An override written for the old network_policy.ingress_controller_namespace
+# would lose its controller silently; peers must be NetworkPolicy peers.
+mkdir -p "$tmp/tpl-old/kubernetes" "$tmp/tpl-peer/kubernetes"
+sed 's/^  ingress_controller_peers: \[\]$/  ingress_controller_namespace: ingress-nginx\n  ingress_controller_peers: []/' \
+  "$top/templates/kubernetes/defaults.yaml" >"$tmp/tpl-old/kubernetes/defaults.yaml"
+expect_error template-old-key "network_policy.ingress_controller_namespace is gone" \
+  --templates "$tmp/tpl-old" build --target kubernetes -o "$tmp/o" "$top/specs/cartful.yaml"
+sed 's/^  ingress_controller_peers: \[\]$/  ingress_controller_peers: [ingress-nginx]/' \
+  "$top/templates/kubernetes/defaults.yaml" >"$tmp/tpl-peer/kubernetes/defaults.yaml"
+expect_error template-peer "ingress_controller_peers holds NetworkPolicy peers (maps), found a string" \
+  --templates "$tmp/tpl-peer" build --target kubernetes -o "$tmp/o" "$top/specs/cartful.yaml"
 printf 'labels: [not, a, map\n' >"$tmp/tpl-broken/kubernetes/defaults.yaml"
 expect_error template-syntax "defaults.yaml" \
   --templates "$tmp/tpl-broken" build --target kubernetes -o "$tmp/o" "$top/specs/cartful.yaml"
@@ -62,7 +73,7 @@ after=$(cd "$tmp/keep" && find . -type f | sort | xargs sha256sum)
 if [ "$before" = "$after" ]; then ok; else bad "a failed build changed the previous output"; fi
 
 # The defaults come from the template at run time: tuned values show up.
-sed 's/^      maxSurge: 25%$/      maxSurge: 1/; /^  limits:$/,/^    memory:/ s/^    cpu: 100$/    cpu: 200/; s/^  ingress_controller_namespace: kube-system$/  ingress_controller_namespace: ingress-nginx/' \
+sed 's/^      maxSurge: 25%$/      maxSurge: 1/; /^  limits:$/,/^    memory:/ s/^    cpu: 100$/    cpu: 200/; s/^  ingress_controller_peers: \[\]$/  ingress_controller_peers: [{namespaceSelector: {matchLabels: {kubernetes.io\/metadata.name: ingress-nginx}}}]/' \
   "$top/templates/kubernetes/defaults.yaml" >"$tmp/tpl-tuned/kubernetes/defaults.yaml"
 "$infrac" --templates "$tmp/tpl-tuned" build --target kubernetes -o "$tmp/tuned" "$top/specs/cartful.yaml" || bad "tuned template does not build"
 f="$tmp/tuned/cartful/base/kubernetes/service-user-metadata.yaml"
@@ -70,6 +81,8 @@ for want in 'maxSurge: 1$' 'cpu: "500m"' 'kubernetes.io/metadata.name: "ingress-
   if grep -q -- "$want" "$f"; then ok; else bad "tuned template: '$want' not in $f"; fi
 done
 if grep -q 'cpu: "250m"' "$f"; then ok; else bad "tuned template: requests no longer 250m"; fi
+# the controller's pods come beside the load balancer's subnets, not instead
+if grep -q 'cidr: "10.0.0.0/24"' "$f"; then ok; else bad "tuned template: the load balancer subnets are gone from $f"; fi
 
 # Determinism: the same spec twice gives the same bytes.
 "$infrac" build --target kubernetes --all-envs -o "$tmp/d1" "$top/specs/cartful.yaml"

@@ -10,6 +10,8 @@
 #                            same documents; hostile env values read back exactly
 #   kubernetes.errors        bad input and broken templates fail cleanly;
 #                            tuned templates change the output
+#   kubernetes.errors.<case> errors/<case>/: a spec the other targets build
+#                            and this one refuses, with its exact message
 #   kubernetes_unit          cmocka: key quoting, secret ARNs, CPU units
 set(K8S_TEST_DIR ${CMAKE_CURRENT_LIST_DIR})
 
@@ -21,6 +23,17 @@ foreach(check schema consistency yaml11 errors)
   set_tests_properties(kubernetes.${check} PROPERTIES
                        ENVIRONMENT "INFRAC=$<TARGET_FILE:infrac>;PYTHONDONTWRITEBYTECODE=1"
                        LABELS kubernetes)
+endforeach()
+
+file(GLOB K8S_ERROR_CASES LIST_DIRECTORIES true ${K8S_TEST_DIR}/errors/*)
+list(SORT K8S_ERROR_CASES)
+foreach(dir ${K8S_ERROR_CASES})
+  if(IS_DIRECTORY ${dir})
+    get_filename_component(case ${dir} NAME)
+    add_test(NAME kubernetes.errors.${case} COMMAND bash ${K8S_TEST_DIR}/error-case ${dir})
+    set_tests_properties(kubernetes.errors.${case} PROPERTIES
+                         ENVIRONMENT "INFRAC=$<TARGET_FILE:infrac>" LABELS kubernetes)
+  endif()
 endforeach()
 
 if(TARGET PkgConfig::CMOCKA)

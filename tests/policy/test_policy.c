@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "compile.h"
+#include "names.h"
 #include "policy.h"
 
 static const char *WITH_ACCOUNT =
@@ -43,6 +44,16 @@ static const char *WITHOUT_ACCOUNT =
     "services:\n"
     "  api: {image: nginx:1.25, port: 80, access: [{table: items}]}\n"
     "tables: {items: {key: {hash: id}}}\n";
+
+static const char *WITH_OIDC =
+    "infrac: 1\n"
+    "name: unit\n"
+    "region: eu-west-1\n"
+    "account: \"111122223333\"\n"
+    "kubernetes: {oidc_provider: oidc.eks.eu-west-1.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF}\n"
+    "network: {cidr: 10.0.0.0/16, azs: 2}\n"
+    "services:\n"
+    "  my_api: {image: nginx:1.25, port: 80}\n";
 
 typedef struct Fixture {
   Arena *a;
@@ -185,6 +196,39 @@ static void role_json_names_the_role_and_the_trusted_side(void **state) {
   release(f);
 }
 
+/* The IRSA statement names the ServiceAccount exactly as the Kubernetes
+ * target does (names.h), and only when kubernetes.oidc_provider is set. */
+static void task_trust_names_the_kubernetes_service_account(void **state) {
+  (void)state;
+  Fixture *f = compile_text(WITH_OIDC);
+  assert_string_equal(name_k8s_namespace(f->a, "unit", NULL), "unit");
+  assert_string_equal(name_k8s_namespace(f->a, "unit", "base"), "unit");
+  assert_string_equal(name_k8s_namespace(f->a, "unit", "dev"), "unit-dev");
+  assert_string_equal(name_k8s_service_account(f->a, "my_api"), "my-api");
+  PolRole *r;
+  pol_roles(f->a, f->p, &r);
+  assert_string_equal(r[0].key, "my_api");
+  const char *issuer = "oidc.eks.eu-west-1.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF";
+  const char *want = arena_printf(
+      f->a,
+      "{\"Action\":\"sts:AssumeRoleWithWebIdentity\",\"Condition\":{\"StringEquals\":{"
+      "\"%s:aud\":\"sts.amazonaws.com\",\"%s:sub\":\"system:serviceaccount:%s:%s\"}},"
+      "\"Effect\":\"Allow\",\"Principal\":{\"Federated\":\"arn:aws:iam::111122223333:oidc-provider/%s\"},"
+      "\"Sid\":\"EksServiceAccountAssumeRole\"}",
+      issuer, issuer, name_k8s_namespace(f->a, "unit", "base"), name_k8s_service_account(f->a, "my_api"), issuer);
+  const Value *trust = pol_role_document(&r[0], "trust");
+  const Value *st = val_get(trust, "Statement");
+  assert_int_equal(st->list.n, 2);
+  assert_string_equal(resolved(f, st->list.items[1]), want);
+  assert_non_null(strstr(want, "system:serviceaccount:unit:my-api\""));
+  release(f);
+  /* Without the key: ECS tasks alone. */
+  f = compile_text(WITH_ACCOUNT);
+  pol_roles(f->a, f->p, &r);
+  assert_int_equal(val_get(pol_role_document(&r[2], "trust"), "Statement")->list.n, 1);
+  release(f);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(known_references_become_literals),
@@ -193,6 +237,7 @@ int main(void) {
       cmocka_unit_test(structure_and_scalars_are_kept),
       cmocka_unit_test(roles_come_in_a_fixed_order_with_their_documents),
       cmocka_unit_test(role_json_names_the_role_and_the_trusted_side),
+      cmocka_unit_test(task_trust_names_the_kubernetes_service_account),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

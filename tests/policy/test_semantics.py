@@ -15,7 +15,12 @@ templates/iam/actions.yaml, so a wrong document fails here.
   * each task role reaches only the tables its service lists, with
     exactly the declared mode, and connects only to its databases;
   * the task execution role pulls only the services' images, writes only
-    the services' log groups and reads only the services' secrets.
+    the services' log groups and reads only the services' secrets;
+  * with kubernetes.oidc_provider (examples/eks-irsa), the web identity of
+    each ServiceAccount the Kubernetes target writes (its namespace and
+    name, read from the manifests) with audience sts.amazonaws.com can
+    assume the task role its annotation names, and no other service's
+    ServiceAccount, namespace, audience or cluster can.
 
 Run: INFRAC=build/infrac python3 -m unittest -v test_semantics (from here)
 """
@@ -39,6 +44,7 @@ ECR_ALL = sorted(set(ACTIONS["ecr_push"]) | set(ACTIONS["ecr_pull"])
 
 CARTFUL = generated.TOP / "specs" / "cartful.yaml"
 PROOFS = generated.HERE / "specs" / "proofs.yaml"
+IRSA = generated.TOP / "examples" / "eks-irsa" / "spec.yaml"
 CI_PUSHER = "arn:aws:iam::210987654321:user/ci-pusher"   # the principal the issue names
 
 SPECS = {}   # name -> (spec dict, [Environment], {env: plan})
@@ -49,9 +55,11 @@ def setUpModule():
     global _tmp
     _tmp = tempfile.TemporaryDirectory(prefix="infrac-semantics-")
     out = Path(_tmp.name)
-    generated.build([CARTFUL, PROOFS], out)
+    # The Kubernetes target too: the IRSA proofs read the ServiceAccounts it writes.
+    generated.run("build", "--target", "policies,kubernetes", "--all-envs", "-o", str(out),
+                  *map(str, (CARTFUL, PROOFS, IRSA)))
     envs = generated.environments(out)
-    for path in (CARTFUL, PROOFS):
+    for path in (CARTFUL, PROOFS, IRSA):
         spec = generated.load_spec(path)
         plans = {}
         for env in [None] + sorted(spec.get("environments") or {}):
@@ -294,7 +302,7 @@ class TestTaskRoles(Proofs):
                 self.assertNotIn("permissions", env.role("idle", "services").documents)
 
     def test_task_trust_is_ecs_tasks_of_this_account(self):
-        for name in ("cartful", "proofs"):
+        for name in ("cartful", "proofs", "pods"):
             for spec, env, _ in self.each_env(name):
                 with self.subTest(f"{env.name}/{env.env}"):
                     for svc in spec["services"]:
@@ -308,6 +316,99 @@ class TestTaskRoles(Proofs):
                                          context={**src, "aws:SourceAccount": "999999999999"})
                         self.assertNotEqual(evaluate(deputy, trust_policy=trust), ALLOW)
                         self.assertFalse(can_assume(f"arn:aws:iam::{spec['account']}:user/dev", arn, trust, []))
+
+
+WEB_IDENTITY = "sts:AssumeRoleWithWebIdentity"
+
+
+def service_accounts(env):
+    """{(namespace, name): role ARN annotation} of every ServiceAccount the
+    Kubernetes target wrote for this environment."""
+    found = {}
+    for path in sorted((env.folder.parent / "kubernetes").glob("service-*.yaml")):
+        for obj in yaml.safe_load_all(path.read_text()):
+            if obj and obj.get("kind") == "ServiceAccount":
+                meta = obj["metadata"]
+                found[(meta["namespace"], meta["name"])] = (meta.get("annotations") or {}).get(
+                    "eks.amazonaws.com/role-arn")
+    return found
+
+
+class TestServiceAccountTrust(Proofs):
+    """IRSA: pods assume their service's task role through the cluster's OIDC provider."""
+
+    def provider(self, spec, env):
+        overlay = (spec.get("environments") or {}).get(env.env) or {}
+        return (overlay.get("kubernetes") or spec["kubernetes"])["oidc_provider"]
+
+    def web_identity(self, spec, provider, namespace, name, aud="sts.amazonaws.com"):
+        """(principal, context) of a pod's projected token as STS sees it."""
+        principal = f"arn:aws:iam::{spec['account']}:oidc-provider/{provider}"
+        context = {f"{provider}:sub": f"system:serviceaccount:{namespace}:{name}"}
+        if aud is not None:
+            context[f"{provider}:aud"] = aud
+        return principal, context
+
+    def test_each_service_account_assumes_its_own_task_role_only(self):
+        for spec, env, _ in self.each_env("pods"):
+            with self.subTest(f"{env.name}/{env.env}"):
+                provider = self.provider(spec, env)
+                accounts = service_accounts(env)
+                self.assertEqual(len(accounts), len(spec["services"]))
+                namespaces = {ns for ns, _ in accounts}
+                self.assertEqual(namespaces, {spec["name"] if env.env == "base" else f"{spec['name']}-{env.env}"})
+                roles = {env.role(svc, "services").meta["arn"]: env.role(svc, "services")
+                         for svc in spec["services"]}
+                self.assertEqual(set(accounts.values()), set(roles))
+                for (ns, name), arn in accounts.items():
+                    trust = roles[arn].documents["trust"]
+                    who, ctx = self.web_identity(spec, provider, ns, name)
+                    self.assertTrue(can_assume(who, arn, trust, [], ctx, action=WEB_IDENTITY), (ns, name))
+                    # Not with another verb, audience, namespace or cluster.
+                    self.assertFalse(can_assume(who, arn, trust, [], ctx), (ns, name))
+                    for aud in ("sts.amazonaws.com.evil", "https://kubernetes.default.svc", None):
+                        bad_who, bad = self.web_identity(spec, provider, ns, name, aud)
+                        self.assertFalse(can_assume(bad_who, arn, trust, [], bad, action=WEB_IDENTITY), aud)
+                    for other_ns in ("default", "kube-system", ns + "-x", spec["name"] + "-prod"):
+                        bad_who, bad = self.web_identity(spec, provider, other_ns, name)
+                        self.assertFalse(can_assume(bad_who, arn, trust, [], bad, action=WEB_IDENTITY), other_ns)
+                    # Another cluster's provider, with its own claims or with these.
+                    other_cluster = provider.rsplit("/", 1)[0] + "/0BADC0FFEE0BADC0FFEE0BADC0FFEE00"
+                    bad_who, bad = self.web_identity(spec, other_cluster, ns, name)
+                    self.assertFalse(can_assume(bad_who, arn, trust, [], bad, action=WEB_IDENTITY))
+                    self.assertFalse(can_assume(bad_who, arn, trust, [], ctx, action=WEB_IDENTITY))
+                    # Every other ServiceAccount of the namespace, and the default one, is refused.
+                    for ons, oname in (set(accounts) - {(ns, name)}) | {(ns, "default")}:
+                        bad_who, bad = self.web_identity(spec, provider, ons, oname)
+                        self.assertFalse(can_assume(bad_who, arn, trust, [], bad, action=WEB_IDENTITY), oname)
+
+    def test_other_environments_clusters_cannot_assume(self):
+        spec, envs, _ = SPECS["pods"]
+        by_env = {e.env: e for e in envs}
+        self.assertEqual(set(by_env), {"base", "dev"})
+        for env in envs:
+            for other in envs:
+                if other is env:
+                    continue
+                with self.subTest(f"{other.env} -> {env.env}"):
+                    provider = self.provider(spec, other)
+                    self.assertNotEqual(provider, self.provider(spec, env))
+                    other_ns = {ns for ns, _ in service_accounts(other)}
+                    for (ns, name), arn in service_accounts(env).items():
+                        trust = next(r for r in env.roles if r.meta.get("arn") == arn).documents["trust"]
+                        for claim_ns in {ns} | other_ns:
+                            who, ctx = self.web_identity(spec, provider, claim_ns, name)
+                            self.assertFalse(can_assume(who, arn, trust, [], ctx, action=WEB_IDENTITY))
+
+    def test_no_web_identity_without_oidc_provider(self):
+        for name in ("cartful", "proofs"):
+            for spec, env, _ in self.each_env(name):
+                with self.subTest(f"{env.name}/{env.env}"):
+                    self.assertNotIn("kubernetes", spec)
+                    for svc in spec["services"]:
+                        trust = env.role(svc, "services").documents["trust"]
+                        self.assertEqual([st["Action"] for st in trust["Statement"]], ["sts:AssumeRole"])
+                        self.assertNotIn("Federated", json.dumps(trust))
 
 
 class TestTaskExecutionRole(Proofs):

@@ -29,7 +29,7 @@ references; any other function or a template directive fails the test):
 A reference aws_<type>.<label>.<attr> names the plan resource of plan.json
 whose kind the type names (aws_<kind>, or ending in _<kind> as
 aws_cloudwatch_log_group does) and whose key is the label (or the label
-name_ident makes of a key that is not an HCL identifier); the attribute
+snake_name makes of a key that is not lower snake case); the attribute
 goes back to the plan's name (unique_id is id, as docs/terraform.md and
 src/emit/terraform.c map them). It resolves to the value the plan knows,
 else to the placeholder ${<plan id>.<attr>}, and data sources to the
@@ -386,17 +386,18 @@ def fnv1a(s):
     return h
 
 
-def name_ident(key):
-    """src/names.c name_ident: the HCL label of a key that is not an identifier."""
-    if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", key):
-        return key
+def snake_name(key):
+    """src/emit/terraform.c snake_name: the resource name of a plan key."""
+    if re.fullmatch(r"[a-z][a-z0-9]*([_-][a-z0-9]+)*", key):
+        return key.replace("-", "_")
     digits, h, suffix = "0123456789abcdefghijklmnopqrstuvwxyz", fnv1a(key), ""
     for _ in range(6):
         suffix += digits[h % 36]
         h //= 36
-    raw = key.encode("utf-8")   # byte by byte, as the C code walks it
-    head = "_" if not raw or raw[:1].isdigit() else ""
-    return head + re.sub(rb"[^A-Za-z0-9]", b"_", raw).decode("ascii") + "_" + suffix
+    raw = key.encode("utf-8").lower()   # byte by byte, as the C code walks it
+    words = re.sub(rb"[^a-z0-9]+", b"_", raw).strip(b"_").decode("ascii")
+    head = "_" if words[:1].isdigit() else ""
+    return head + words + "__" + suffix
 
 
 class TerraformDeploy:
@@ -420,7 +421,7 @@ class TerraformDeploy:
 
     def plan_id(self, rtype, label):
         kinds = [k for k in self.by_kind if rtype == "aws_" + k or rtype.endswith("_" + k)]
-        found = [r["id"] for k in kinds for r in self.by_kind[k] if label in (r["key"], name_ident(r["key"]))]
+        found = [r["id"] for k in kinds for r in self.by_kind[k] if label in (r["key"], snake_name(r["key"]))]
         if len(found) != 1:
             raise AssertionError(f"{rtype}.{label} names {len(found)} plan resources: {found}")
         return found[0]
@@ -594,19 +595,21 @@ class TestTheParser(unittest.TestCase):
             with self.assertRaises(AssertionError):
                 Hcl.template_value(text)
 
-    def test_name_ident_matches_the_emitter(self):
+    def test_snake_name_matches_the_emitter(self):
         # tests/policy/specs hold no such key; the label infrac writes for one is the oracle
-        self.assertEqual(name_ident("configs"), "configs")
-        self.assertEqual(name_ident("ledger-api"), "ledger-api")
+        self.assertEqual(snake_name("configs"), "configs")
+        self.assertEqual(snake_name("ledger-api"), "ledger_api")
+        self.assertRegex(snake_name("ledger.api"), r"^ledger_api__[0-9a-z]{6}$")
         out = Path(_tmp.name) / "ident"
         spec = out / "spec.yaml"
         out.mkdir()
         spec.write_text('infrac: 1\nname: ident\nregion: us-east-1\naccount: "123456789012"\n'
-                        'tables: {"2fa.codes": {key: {hash: id}}, "Orders.v2-Final": {key: {hash: id}}}\n')
+                        'tables: {"2fa.codes": {key: {hash: id}}, "Orders.v2-Final": {key: {hash: id}},'
+                        ' "ledger-api": {key: {hash: id}}, "ledger.api": {key: {hash: id}}}\n')
         generated.run("build", "--target", "terraform", "-o", str(out / "out"), str(spec))
         tf = (out / "out" / "ident" / "base" / "terraform" / "tables.tf").read_text()
-        for key in ("2fa.codes", "Orders.v2-Final"):
-            self.assertIn(f'resource "aws_dynamodb_table" "{name_ident(key)}"', tf)
+        for key in ("2fa.codes", "Orders.v2-Final", "ledger-api", "ledger.api"):
+            self.assertIn(f'resource "aws_dynamodb_table" "{snake_name(key)}"', tf)
 
 
 if __name__ == "__main__":

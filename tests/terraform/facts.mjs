@@ -3,7 +3,8 @@
 // Terraform and asserts what the contract promises, on values read back
 // with hcl2json and evaluated (tree.mjs), never on text:
 //  - 3 public and 3 private subnets with the contract's CIDRs, public and
-//    private told apart by where their route tables send 0.0.0.0/0;
+//    private told apart by where their route tables send 0.0.0.0/0, in
+//    AZs looked up among the region's own (no opted-in Local Zone);
 //  - every private default route goes through one NAT gateway, in a public
 //    subnet, whose Elastic IP claims 55.55.55.55;
 //  - the three services run on 1010, 2020 and 3030 behind an
@@ -15,7 +16,7 @@
 //    with the sts:ExternalId condition, and the trusted account's document
 //    names that role.
 import path from "node:path";
-import { asList, build, check, equal, finish, loadTree, refAddr, resources, tmpdir, top } from "./tree.mjs";
+import { asList, build, check, equal, evalDeep, finish, loadTree, refAddr, resources, tmpdir, top } from "./tree.mjs";
 
 const spec = process.argv[2] || path.join(top, "specs/cartful.yaml");
 const out = build(spec, tmpdir("facts"));
@@ -57,6 +58,8 @@ for (const tier of ["public", "private"]) {
     equal(s.map_public_ip_on_launch, tier === "public", `aws_subnet.${s.name}: map_public_ip_on_launch`);
 }
 equal(conf.data.aws_availability_zones?.available?.state, "available", "AZs are looked up with state = available");
+equal(evalDeep(conf.data.aws_availability_zones?.available?.filter), [{ name: "opt-in-status", values: ["opt-in-not-required"] }],
+  "only the region's own AZs are looked up, as Fn::GetAZs gives them (no Local or Wavelength Zone)");
 
 // ---- NAT ----
 

@@ -17,18 +17,18 @@ add_test(NAME terraform_check_needs_terraform
          COMMAND sh -c "out=$(INFRAC_TERRAFORM=/nonexistent/terraform node ${TF_CHECK_DIR}/check_tree.mjs ${TF_CHECK_DIR}/fixtures/valid); rc=$?; echo \"$out\"; [ $rc -eq 1 ] && echo \"$out\" | grep -q 'terraform is required'")
 
 # The Terraform emitter (src/emit/terraform.c): goldens, conformance of every
-# generated tree, injection, CartFul facts, environments, identity,
-# determinism and a broken template. All need node; the conformance and
-# injection tests also need terraform.
+# generated tree, injection, CartFul facts, environments, identity, the
+# S3 backend's locking, determinism and a broken template. All need node;
+# the conformance, injection and backend tests also need terraform.
 add_test(NAME golden.terraform COMMAND ${CMAKE_SOURCE_DIR}/tests/tools/golden-check terraform)
 foreach(case conformance deterministic bad_template)
   add_test(NAME terraform.${case} COMMAND bash ${TF_CHECK_DIR}/run.sh ${case})
 endforeach()
-foreach(case facts injection envdiff identity)
+foreach(case facts injection envdiff identity backend)
   add_test(NAME terraform.${case} COMMAND node ${TF_CHECK_DIR}/${case}.mjs)
 endforeach()
 set_tests_properties(golden.terraform terraform.conformance terraform.deterministic terraform.bad_template
-                     terraform.facts terraform.injection terraform.envdiff terraform.identity
+                     terraform.facts terraform.injection terraform.envdiff terraform.identity terraform.backend
                      PROPERTIES ENVIRONMENT "INFRAC=$<TARGET_FILE:infrac>")
 # The emitter's guards on plans changed in memory (cmocka).
 if(TARGET PkgConfig::CMOCKA)

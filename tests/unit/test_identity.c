@@ -368,6 +368,48 @@ static void adding_a_service_renames_nothing(void **state) {
   }
 }
 
+static const char *no_exception(const char *id) {
+  (void)id;
+  return NULL;
+}
+
+static void adding_a_listener_or_cidr_renames_nothing(void **state) {
+  Ctx *c = *state;
+  /* 81 and 1.0.0.0/8 sort before what cartful has, so anything keyed or
+   * numbered by position would shift; 11.0.0.0/8 on 80 and 1.0.0.0/8 on
+   * 801 meet if keys are digits run together */
+  char *more = subst(c, c->cartful, "    - {port: 80, redirect: 443} ",
+                     "    - {port: 81, redirect: 443}\n"
+                     "    - {port: 801, redirect: 443}\n"
+                     "    - {port: 80, redirect: 443} ");
+  char *before = subst(c, c->cartful, "  allowed_cidrs: [0.0.0.0/0] ", "  allowed_cidrs: [0.0.0.0/0, 11.0.0.0/8] ");
+  more = subst(c, more, "  allowed_cidrs: [0.0.0.0/0] ",
+               "  allowed_cidrs: [1.0.0.0/8, 0.0.0.0/0, 11.0.0.0/8] ");
+  const char *envs[] = {NULL, "dev", "prod"};
+  for (int e = 0; e < 3; e++) {
+    Plan *p1 = plan_of(c, write_spec(c, "before.yaml", before), envs[e]);
+    Plan *p2 = plan_of(c, write_spec(c, "more.yaml", more), envs[e]);
+    compare_grown(c, p1, p2, no_exception,
+                  arena_printf(c->a, "env %s, listeners and a CIDR added", envs[e] ? envs[e] : "base"));
+    assert_non_null(plan_find(p2, "network_acl_rule.public_ingress_801_1_0_0_0_8"));
+    assert_non_null(plan_find(p2, "network_acl_rule.public_ingress_80_11_0_0_0_8"));
+    /* rule numbers are unique within the ACL */
+    int seen = 0;
+    for (int i = 0; i < p2->resources.len; i++) {
+      const Resource *r = p2->resources.items[i];
+      if (strcmp(r->kind, "network_acl_rule") || strncmp(r->id, "network_acl_rule.public_ingress_", 32))
+        continue;
+      for (int j = i + 1; j < p2->resources.len; j++) {
+        const Resource *q = p2->resources.items[j];
+        if (!strcmp(q->kind, "network_acl_rule") && !strncmp(q->id, "network_acl_rule.public_ingress_", 32))
+          assert_false(val_equal(val_get(r->attrs, "rule_number"), val_get(q->attrs, "rule_number")));
+      }
+      seen++;
+    }
+    assert_int_equal(seen, 2 + 4 * 3);
+  }
+}
+
 static void same_spec_same_bytes(void **state) {
   (void)state;
   const char *specs[] = {INFRAC_SOURCE_DIR "/specs/cartful.yaml",
@@ -405,6 +447,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(reordered_text_same_bytes, setup, teardown),
       cmocka_unit_test_setup_teardown(adding_an_az_renames_nothing, setup, teardown),
       cmocka_unit_test_setup_teardown(adding_a_service_renames_nothing, setup, teardown),
+      cmocka_unit_test_setup_teardown(adding_a_listener_or_cidr_renames_nothing, setup, teardown),
       cmocka_unit_test_setup_teardown(same_spec_same_bytes, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -293,7 +293,7 @@ resource "aws_iam_role_policy" "task_user_metadata" {
   })
 }
 
-resource "aws_iam_role" "cross_ecr-push" {
+resource "aws_iam_role" "cross_ecr_push" {
   name                 = "cartful-ecr-push"
   max_session_duration = 3600
   assume_role_policy = jsonencode({
@@ -320,9 +320,9 @@ resource "aws_iam_role" "cross_ecr-push" {
   }
 }
 
-resource "aws_iam_role_policy" "cross_ecr-push" {
+resource "aws_iam_role_policy" "cross_ecr_push" {
   name = "permissions"
-  role = aws_iam_role.cross_ecr-push.name
+  role = aws_iam_role.cross_ecr_push.name
   policy = jsonencode({
     Version = "2012-10-17"
     Statement = [

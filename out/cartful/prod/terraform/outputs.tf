@@ -63,11 +63,11 @@ output "role_arns" {
     "cartful-flight_metadata-task"      = aws_iam_role.task_flight_metadata.arn
     "cartful-flights_availability-task" = aws_iam_role.task_flights_availability.arn
     "cartful-user_metadata-task"        = aws_iam_role.task_user_metadata.arn
-    "cartful-ecr-push"                  = aws_iam_role.cross_ecr-push.arn
+    "cartful-ecr-push"                  = aws_iam_role.cross_ecr_push.arn
   }
 }
 
-output "trusted_policy_ecr-push" {
+output "trusted_policy_ecr_push" {
   description = "The identity policy arn:aws:iam::210987654321:user/ci-pusher (account 210987654321) needs to assume its role: attach it in that account."
   value = jsonencode({
     Version = "2012-10-17"
@@ -76,7 +76,7 @@ output "trusted_policy_ecr-push" {
         Sid      = "AssumeRole"
         Effect   = "Allow"
         Action   = ["sts:AssumeRole"]
-        Resource = aws_iam_role.cross_ecr-push.arn
+        Resource = aws_iam_role.cross_ecr_push.arn
       },
     ]
   })

@@ -2,6 +2,11 @@
 
 data "aws_availability_zones" "available" {
   state = "available"
+
+  filter {
+    name   = "opt-in-status"
+    values = ["opt-in-not-required"]
+  }
 }
 
 resource "aws_vpc" "main" {
@@ -248,7 +253,7 @@ resource "aws_network_acl" "public" {
   }
 }
 
-resource "aws_network_acl_rule" "public_ingress_100" {
+resource "aws_network_acl_rule" "public_ingress_vpc" {
   network_acl_id = aws_network_acl.public.id
   rule_number    = 100
   egress         = false
@@ -257,9 +262,9 @@ resource "aws_network_acl_rule" "public_ingress_100" {
   cidr_block     = "172.16.0.0/16"
 }
 
-resource "aws_network_acl_rule" "public_ingress_110" {
+resource "aws_network_acl_rule" "public_ingress_return" {
   network_acl_id = aws_network_acl.public.id
-  rule_number    = 110
+  rule_number    = 200
   egress         = false
   protocol       = "6"
   rule_action    = "allow"
@@ -268,7 +273,7 @@ resource "aws_network_acl_rule" "public_ingress_110" {
   to_port        = 65535
 }
 
-resource "aws_network_acl_rule" "public_egress_100" {
+resource "aws_network_acl_rule" "public_egress_all" {
   network_acl_id = aws_network_acl.public.id
   rule_number    = 100
   egress         = true
@@ -300,7 +305,7 @@ resource "aws_network_acl" "private" {
   }
 }
 
-resource "aws_network_acl_rule" "private_ingress_100" {
+resource "aws_network_acl_rule" "private_ingress_vpc" {
   network_acl_id = aws_network_acl.private.id
   rule_number    = 100
   egress         = false
@@ -309,9 +314,9 @@ resource "aws_network_acl_rule" "private_ingress_100" {
   cidr_block     = "172.16.0.0/16"
 }
 
-resource "aws_network_acl_rule" "private_ingress_110" {
+resource "aws_network_acl_rule" "private_ingress_return" {
   network_acl_id = aws_network_acl.private.id
-  rule_number    = 110
+  rule_number    = 200
   egress         = false
   protocol       = "6"
   rule_action    = "allow"
@@ -320,7 +325,7 @@ resource "aws_network_acl_rule" "private_ingress_110" {
   to_port        = 65535
 }
 
-resource "aws_network_acl_rule" "private_egress_100" {
+resource "aws_network_acl_rule" "private_egress_all" {
   network_acl_id = aws_network_acl.private.id
   rule_number    = 100
   egress         = true

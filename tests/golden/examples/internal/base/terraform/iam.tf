@@ -164,7 +164,7 @@ resource "aws_iam_role" "task_gateway" {
   }
 }
 
-resource "aws_iam_role" "cross_image-reader" {
+resource "aws_iam_role" "cross_image_reader" {
   name                 = "internal-image-reader"
   max_session_duration = 7200
   assume_role_policy = jsonencode({
@@ -191,9 +191,9 @@ resource "aws_iam_role" "cross_image-reader" {
   }
 }
 
-resource "aws_iam_role_policy" "cross_image-reader" {
+resource "aws_iam_role_policy" "cross_image_reader" {
   name = "permissions"
-  role = aws_iam_role.cross_image-reader.name
+  role = aws_iam_role.cross_image_reader.name
   policy = jsonencode({
     Version = "2012-10-17"
     Statement = [

@@ -2,6 +2,11 @@
 
 data "aws_availability_zones" "available" {
   state = "available"
+
+  filter {
+    name   = "opt-in-status"
+    values = ["opt-in-not-required"]
+  }
 }
 
 resource "aws_vpc" "main" {
@@ -124,7 +129,7 @@ resource "aws_network_acl" "public" {
   }
 }
 
-resource "aws_network_acl_rule" "public_ingress_100" {
+resource "aws_network_acl_rule" "public_ingress_vpc" {
   network_acl_id = aws_network_acl.public.id
   rule_number    = 100
   egress         = false
@@ -133,9 +138,9 @@ resource "aws_network_acl_rule" "public_ingress_100" {
   cidr_block     = "10.60.0.0/22"
 }
 
-resource "aws_network_acl_rule" "public_ingress_110" {
+resource "aws_network_acl_rule" "public_ingress_return" {
   network_acl_id = aws_network_acl.public.id
-  rule_number    = 110
+  rule_number    = 200
   egress         = false
   protocol       = "6"
   rule_action    = "allow"
@@ -144,7 +149,7 @@ resource "aws_network_acl_rule" "public_ingress_110" {
   to_port        = 65535
 }
 
-resource "aws_network_acl_rule" "public_egress_100" {
+resource "aws_network_acl_rule" "public_egress_all" {
   network_acl_id = aws_network_acl.public.id
   rule_number    = 100
   egress         = true
@@ -171,7 +176,7 @@ resource "aws_network_acl" "private" {
   }
 }
 
-resource "aws_network_acl_rule" "private_ingress_100" {
+resource "aws_network_acl_rule" "private_ingress_vpc" {
   network_acl_id = aws_network_acl.private.id
   rule_number    = 100
   egress         = false
@@ -180,7 +185,7 @@ resource "aws_network_acl_rule" "private_ingress_100" {
   cidr_block     = "10.60.0.0/22"
 }
 
-resource "aws_network_acl_rule" "private_egress_100" {
+resource "aws_network_acl_rule" "private_egress_all" {
   network_acl_id = aws_network_acl.private.id
   rule_number    = 100
   egress         = true

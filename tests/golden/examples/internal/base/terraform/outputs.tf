@@ -35,11 +35,11 @@ output "role_arns" {
     "internal-task-execution" = aws_iam_role.execution.arn
     "internal-backend-task"   = aws_iam_role.task_backend.arn
     "internal-gateway-task"   = aws_iam_role.task_gateway.arn
-    "internal-image-reader"   = aws_iam_role.cross_image-reader.arn
+    "internal-image-reader"   = aws_iam_role.cross_image_reader.arn
   }
 }
 
-output "trusted_policy_image-reader" {
+output "trusted_policy_image_reader" {
   description = "The identity policy arn:aws:iam::999988887777:role/deployer (account 999988887777) needs to assume its role: attach it in that account."
   value = jsonencode({
     Version = "2012-10-17"
@@ -48,7 +48,7 @@ output "trusted_policy_image-reader" {
         Sid      = "AssumeRole"
         Effect   = "Allow"
         Action   = ["sts:AssumeRole"]
-        Resource = aws_iam_role.cross_image-reader.arn
+        Resource = aws_iam_role.cross_image_reader.arn
       },
     ]
   })

@@ -91,7 +91,7 @@ resource "aws_iam_role_policy" "execution" {
           "ecr:BatchGetImage",
           "ecr:GetDownloadUrlForLayer",
         ]
-        Resource = [aws_ecr_repository.ledger-api.arn]
+        Resource = [aws_ecr_repository.ledger_api.arn]
       },
       {
         Sid      = "WriteServiceLogs"

@@ -2,6 +2,11 @@
 
 data "aws_availability_zones" "available" {
   state = "available"
+
+  filter {
+    name   = "opt-in-status"
+    values = ["opt-in-not-required"]
+  }
 }
 
 resource "aws_vpc" "main" {
@@ -198,7 +203,7 @@ resource "aws_network_acl" "public" {
   }
 }
 
-resource "aws_network_acl_rule" "public_ingress_100" {
+resource "aws_network_acl_rule" "public_ingress_vpc" {
   network_acl_id = aws_network_acl.public.id
   rule_number    = 100
   egress         = false
@@ -207,9 +212,9 @@ resource "aws_network_acl_rule" "public_ingress_100" {
   cidr_block     = "10.20.0.0/20"
 }
 
-resource "aws_network_acl_rule" "public_ingress_110" {
+resource "aws_network_acl_rule" "public_ingress_80_0_0_0_0_0" {
   network_acl_id = aws_network_acl.public.id
-  rule_number    = 110
+  rule_number    = 1138
   egress         = false
   protocol       = "6"
   rule_action    = "allow"
@@ -218,9 +223,9 @@ resource "aws_network_acl_rule" "public_ingress_110" {
   to_port        = 80
 }
 
-resource "aws_network_acl_rule" "public_ingress_120" {
+resource "aws_network_acl_rule" "public_ingress_return" {
   network_acl_id = aws_network_acl.public.id
-  rule_number    = 120
+  rule_number    = 200
   egress         = false
   protocol       = "6"
   rule_action    = "allow"
@@ -229,7 +234,7 @@ resource "aws_network_acl_rule" "public_ingress_120" {
   to_port        = 65535
 }
 
-resource "aws_network_acl_rule" "public_egress_100" {
+resource "aws_network_acl_rule" "public_egress_all" {
   network_acl_id = aws_network_acl.public.id
   rule_number    = 100
   egress         = true
@@ -256,7 +261,7 @@ resource "aws_network_acl" "private" {
   }
 }
 
-resource "aws_network_acl_rule" "private_ingress_100" {
+resource "aws_network_acl_rule" "private_ingress_vpc" {
   network_acl_id = aws_network_acl.private.id
   rule_number    = 100
   egress         = false
@@ -265,9 +270,9 @@ resource "aws_network_acl_rule" "private_ingress_100" {
   cidr_block     = "10.20.0.0/20"
 }
 
-resource "aws_network_acl_rule" "private_ingress_110" {
+resource "aws_network_acl_rule" "private_ingress_return" {
   network_acl_id = aws_network_acl.private.id
-  rule_number    = 110
+  rule_number    = 200
   egress         = false
   protocol       = "6"
   rule_action    = "allow"
@@ -276,7 +281,7 @@ resource "aws_network_acl_rule" "private_ingress_110" {
   to_port        = 65535
 }
 
-resource "aws_network_acl_rule" "private_egress_100" {
+resource "aws_network_acl_rule" "private_egress_all" {
   network_acl_id = aws_network_acl.private.id
   rule_number    = 100
   egress         = true
@@ -303,7 +308,7 @@ resource "aws_network_acl" "isolated" {
   }
 }
 
-resource "aws_network_acl_rule" "isolated_ingress_100" {
+resource "aws_network_acl_rule" "isolated_ingress_vpc" {
   network_acl_id = aws_network_acl.isolated.id
   rule_number    = 100
   egress         = false
@@ -312,7 +317,7 @@ resource "aws_network_acl_rule" "isolated_ingress_100" {
   cidr_block     = "10.20.0.0/20"
 }
 
-resource "aws_network_acl_rule" "isolated_egress_100" {
+resource "aws_network_acl_rule" "isolated_egress_all" {
   network_acl_id = aws_network_acl.isolated.id
   rule_number    = 100
   egress         = true

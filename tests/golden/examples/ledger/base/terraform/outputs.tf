@@ -47,7 +47,7 @@ output "database_master_user_secret_arns" {
 output "registry_urls" {
   description = "Each ECR repository's URL, by registry."
   value = {
-    "ledger-api" = aws_ecr_repository.ledger-api.repository_url
+    "ledger-api" = aws_ecr_repository.ledger_api.repository_url
   }
 }
 

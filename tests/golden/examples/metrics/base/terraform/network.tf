@@ -144,7 +144,7 @@ resource "aws_network_acl" "public" {
   }
 }
 
-resource "aws_network_acl_rule" "public_ingress_100" {
+resource "aws_network_acl_rule" "public_ingress_vpc" {
   network_acl_id = aws_network_acl.public.id
   rule_number    = 100
   egress         = false
@@ -153,9 +153,9 @@ resource "aws_network_acl_rule" "public_ingress_100" {
   cidr_block     = "10.50.0.0/18"
 }
 
-resource "aws_network_acl_rule" "public_ingress_110" {
+resource "aws_network_acl_rule" "public_ingress_return" {
   network_acl_id = aws_network_acl.public.id
-  rule_number    = 110
+  rule_number    = 200
   egress         = false
   protocol       = "6"
   rule_action    = "allow"
@@ -164,7 +164,7 @@ resource "aws_network_acl_rule" "public_ingress_110" {
   to_port        = 65535
 }
 
-resource "aws_network_acl_rule" "public_egress_100" {
+resource "aws_network_acl_rule" "public_egress_all" {
   network_acl_id = aws_network_acl.public.id
   rule_number    = 100
   egress         = true
@@ -191,7 +191,7 @@ resource "aws_network_acl" "private" {
   }
 }
 
-resource "aws_network_acl_rule" "private_ingress_100" {
+resource "aws_network_acl_rule" "private_ingress_vpc" {
   network_acl_id = aws_network_acl.private.id
   rule_number    = 100
   egress         = false
@@ -200,9 +200,9 @@ resource "aws_network_acl_rule" "private_ingress_100" {
   cidr_block     = "10.50.0.0/18"
 }
 
-resource "aws_network_acl_rule" "private_ingress_110" {
+resource "aws_network_acl_rule" "private_ingress_return" {
   network_acl_id = aws_network_acl.private.id
-  rule_number    = 110
+  rule_number    = 200
   egress         = false
   protocol       = "6"
   rule_action    = "allow"
@@ -211,7 +211,7 @@ resource "aws_network_acl_rule" "private_ingress_110" {
   to_port        = 65535
 }
 
-resource "aws_network_acl_rule" "private_egress_100" {
+resource "aws_network_acl_rule" "private_egress_all" {
   network_acl_id = aws_network_acl.private.id
   rule_number    = 100
   egress         = true

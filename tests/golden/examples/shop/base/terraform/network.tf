@@ -2,6 +2,11 @@
 
 data "aws_availability_zones" "available" {
   state = "available"
+
+  filter {
+    name   = "opt-in-status"
+    values = ["opt-in-not-required"]
+  }
 }
 
 resource "aws_vpc" "main" {
@@ -248,7 +253,7 @@ resource "aws_network_acl" "public" {
   }
 }
 
-resource "aws_network_acl_rule" "public_ingress_100" {
+resource "aws_network_acl_rule" "public_ingress_vpc" {
   network_acl_id = aws_network_acl.public.id
   rule_number    = 100
   egress         = false
@@ -257,9 +262,9 @@ resource "aws_network_acl_rule" "public_ingress_100" {
   cidr_block     = "10.40.0.0/16"
 }
 
-resource "aws_network_acl_rule" "public_ingress_110" {
+resource "aws_network_acl_rule" "public_ingress_80_0_0_0_0_0" {
   network_acl_id = aws_network_acl.public.id
-  rule_number    = 110
+  rule_number    = 1138
   egress         = false
   protocol       = "6"
   rule_action    = "allow"
@@ -268,9 +273,9 @@ resource "aws_network_acl_rule" "public_ingress_110" {
   to_port        = 80
 }
 
-resource "aws_network_acl_rule" "public_ingress_120" {
+resource "aws_network_acl_rule" "public_ingress_443_0_0_0_0_0" {
   network_acl_id = aws_network_acl.public.id
-  rule_number    = 120
+  rule_number    = 6237
   egress         = false
   protocol       = "6"
   rule_action    = "allow"
@@ -279,9 +284,9 @@ resource "aws_network_acl_rule" "public_ingress_120" {
   to_port        = 443
 }
 
-resource "aws_network_acl_rule" "public_ingress_130" {
+resource "aws_network_acl_rule" "public_ingress_return" {
   network_acl_id = aws_network_acl.public.id
-  rule_number    = 130
+  rule_number    = 200
   egress         = false
   protocol       = "6"
   rule_action    = "allow"
@@ -290,7 +295,7 @@ resource "aws_network_acl_rule" "public_ingress_130" {
   to_port        = 65535
 }
 
-resource "aws_network_acl_rule" "public_egress_100" {
+resource "aws_network_acl_rule" "public_egress_all" {
   network_acl_id = aws_network_acl.public.id
   rule_number    = 100
   egress         = true
@@ -322,7 +327,7 @@ resource "aws_network_acl" "private" {
   }
 }
 
-resource "aws_network_acl_rule" "private_ingress_100" {
+resource "aws_network_acl_rule" "private_ingress_vpc" {
   network_acl_id = aws_network_acl.private.id
   rule_number    = 100
   egress         = false
@@ -331,9 +336,9 @@ resource "aws_network_acl_rule" "private_ingress_100" {
   cidr_block     = "10.40.0.0/16"
 }
 
-resource "aws_network_acl_rule" "private_ingress_110" {
+resource "aws_network_acl_rule" "private_ingress_return" {
   network_acl_id = aws_network_acl.private.id
-  rule_number    = 110
+  rule_number    = 200
   egress         = false
   protocol       = "6"
   rule_action    = "allow"
@@ -342,7 +347,7 @@ resource "aws_network_acl_rule" "private_ingress_110" {
   to_port        = 65535
 }
 
-resource "aws_network_acl_rule" "private_egress_100" {
+resource "aws_network_acl_rule" "private_egress_all" {
   network_acl_id = aws_network_acl.private.id
   rule_number    = 100
   egress         = true
