@@ -11,6 +11,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
+/* Blocks start small and double up to BLOCK_SIZE, so the many short-lived
+ * arenas (a map sorted for printing, one emitter's scratch) cost a page,
+ * not a quarter megabyte zeroed each. */
+#define FIRST_BLOCK (4 * 1024)
 #define BLOCK_SIZE (256 * 1024)
 
 struct ArenaBlock {
@@ -32,6 +36,7 @@ Arena *arena_new(void) {
   Arena *a = xmalloc(sizeof *a);
   a->head = NULL;
   a->used = 0;
+  a->block = FIRST_BLOCK;
   a->tmpl = NULL;
   a->loaded = NULL;
   a->parent = NULL;
@@ -52,7 +57,10 @@ void *arena_alloc(Arena *a, size_t n) {
   n = (n + 15) & ~(size_t)15;
   ArenaBlock *b = a->head;
   if (!b || b->cap - b->off < n) {
-    size_t cap = n > BLOCK_SIZE / 4 ? n : BLOCK_SIZE;
+    bool one_off = n > a->block / 4;
+    size_t cap = one_off ? n : a->block;
+    if (!one_off && a->block < BLOCK_SIZE)
+      a->block *= 2;
     /* Zeroed once, by calloc (for fresh memory the kernel already did):
      * the arena never hands out the same bytes twice, so an allocation
      * needs no memset of its own, which cost a fifth of a large build. */
@@ -65,7 +73,7 @@ void *arena_alloc(Arena *a, size_t n) {
     b->off = 0;
     /* A large one-off allocation goes behind the head, so the head's
      * free space stays usable. */
-    if (cap != BLOCK_SIZE && a->head) {
+    if (one_off && a->head) {
       b->next = a->head->next;
       a->head->next = b;
     } else {

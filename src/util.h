@@ -20,6 +20,7 @@ typedef struct ArenaBlock ArenaBlock;
 typedef struct Arena {
   ArenaBlock *head;
   size_t used;   /* bytes handed out, for the benchmark's accounting */
+  size_t block;  /* the size of its next block: small arenas stay small */
   void *tmpl;    /* templates parsed into this arena (see tmpl.c) */
   void *loaded;  /* spec files parsed into this arena (see load.c) */
   /* A scratch arena's parent: what must outlive the scratch (parsed
