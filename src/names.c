@@ -51,26 +51,6 @@ const char *name_fit(Arena *a, const char *full, int limit, unsigned flags) {
   return arena_printf(a, "%.*s-%s", (int)keep, s, h);
 }
 
-const char *name_ident(Arena *a, const char *s) {
-  size_t n = strlen(s);
-  bool clean = n > 0 && !isdigit((unsigned char)s[0]);
-  for (size_t i = 0; i < n && clean; i++)
-    clean = isalnum((unsigned char)s[i]) || s[i] == '_';
-  if (clean)
-    return s;
-  char *out = arena_alloc(a, n + 9);
-  size_t k = 0;
-  if (!n || isdigit((unsigned char)s[0]))
-    out[k++] = '_';
-  for (size_t i = 0; i < n; i++)
-    out[k++] = isalnum((unsigned char)s[i]) ? s[i] : '_';
-  char h[7];
-  name_hash(s, h);
-  out[k++] = '_';
-  memcpy(out + k, h, 7);
-  return out;
-}
-
 const char *name_k8s_namespace(Arena *a, const char *name, const char *env) {
   if (!env || !strcmp(env, "base"))
     return name_fit(a, name, 63, NAME_DNS);

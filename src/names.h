@@ -18,9 +18,6 @@ enum {
 const char *name_fit(Arena *a, const char *full, int limit, unsigned flags);
 /* The 6-character base-36 suffix used when shortening. */
 void name_hash(const char *s, char out[7]);
-/* An identifier for targets that allow [A-Za-z0-9_] only, stable and
- * collision-free: unsafe characters become '_' plus a hash suffix. */
-const char *name_ident(Arena *a, const char *s);
 
 /* Kubernetes names that IAM must repeat exactly (the IRSA trust of a task
  * role names system:serviceaccount:<namespace>:<service account>), so the

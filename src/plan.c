@@ -244,23 +244,6 @@ static Value *ecs_trust(P *c) {
   return trust(c, "ecs_tasks", vars, 2);
 }
 
-/* tmpl_expand substitutes values only; the IRSA shape's condition keys
- * name the provider ("<provider>:sub"), so its keys are substituted here. */
-static Value *expand_keys(P *c, const Value *v, const TmplVar *vars, int n, int depth) {
-  if ((v->kind != V_MAP && v->kind != V_LIST) || depth > 64)
-    return (Value *)v;
-  Value *out = val_new(c->a, v->kind, v->pos);
-  if (v->kind == V_LIST)
-    for (int i = 0; i < v->list.n; i++)
-      push(c, out, expand_keys(c, v->list.items[i], vars, n, depth + 1));
-  for (int i = 0; v->kind == V_MAP && i < v->map.n; i++) {
-    const MapEntry *e = &v->map.entries[i];
-    const char *key = strstr(e->key, "${") ? tmpl_expand(c->a, S(c, e->key), vars, n)->s : e->key;
-    val_set_at(c->a, out, key, e->key_pos, expand_keys(c, e->val, vars, n, depth + 1));
-  }
-  return out;
-}
-
 /* A task role's trust: ECS tasks and, with kubernetes.oidc_provider, the
  * EKS web identity of this service's ServiceAccount alone, named exactly
  * as the Kubernetes target names it (names.h). */
@@ -276,7 +259,7 @@ static Value *task_trust(P *c, const Service *s) {
       {"namespace", name_k8s_namespace(c->a, c->m->name, c->m->env)},
       {"service_account", name_k8s_service_account(c->a, s->key)},
   };
-  Value *eks = expand_keys(c, trust(c, "eks_service_account", vars, 5), vars, 5, 0);
+  Value *eks = trust(c, "eks_service_account", vars, 5);
   Value *to = val_get(d, "Statement"), *from = val_get(eks, "Statement");
   if (!to || to->kind != V_LIST || !from || from->kind != V_LIST) {
     diag_error(c->d, eks->pos, NULL, "template iam/trust.yaml: ecs_tasks and eks_service_account each need a Statement list");
@@ -410,9 +393,8 @@ static void nacl_listener_rules(P *c, Resource *acl, const char *tier) {
       pairs[n++] = (NaclPair){lb->listeners[j].port, lb->allowed_cidrs[i]};
   qsort(pairs, (size_t)n, sizeof *pairs, cmp_nacl_pair);
   bool *taken = arena_alloc(c->a, sizeof(bool) * NACL_HASHED_SLOTS);
+  /* validation refuses a port or CIDR listed twice, so every pair differs */
   for (int k = 0; k < n; k++) {
-    if (k && !cmp_nacl_pair(&pairs[k - 1], &pairs[k]))
-      continue; /* the same CIDR listed twice is one rule */
     const char *what = fmt(c, "%d_%s", pairs[k].port, cidr_key(c, pairs[k].cidr));
     /* Validation caps listeners and CIDRs far below the slots. */
     int s = (int)(hash_fnv1a(what) % NACL_HASHED_SLOTS);
@@ -731,9 +713,10 @@ static void plan_lb(P *c, NetRefs *nr, LbRefs *lr) {
   for (int j = 0; j < lb->nlisteners; j++)
     for (int i = 0; i < lb->nallowed; i++) {
       int port = lb->listeners[j].port;
-      Resource *in = sg_rule(c, fmt(c, "alb_in_%d_%s", port, cidr_key(c, lb->allowed_cidrs[i])), lr->sg, false, port, port, lb->allowed_cidrs[i],
-                             NULL, fmt(c, "Listener %d from %s", port, lb->allowed_cidrs[i]), lb->listeners[j].at);
-      cite(in, "cidr_block", allowed_at(lb, lb->allowed_cidrs[i]));
+      const char *cidr = lb->allowed_cidrs[i];
+      Resource *in = sg_rule(c, fmt(c, "alb_in_%d_%s", port, cidr_key(c, cidr)), lr->sg, false, port, port, cidr,
+                             NULL, fmt(c, "Listener %d from %s", port, cidr), lb->listeners[j].at);
+      cite(in, "cidr_block", allowed_at(lb, cidr));
     }
   Tier t = lb->public ? TIER_PUBLIC : TIER_PRIVATE;
   Value *subnets = L(c);

@@ -89,31 +89,36 @@ static bool unset_whole(const char *s, const TmplVar *vars, int n) {
   return !v;
 }
 
+/* 's' with every known "${var}" replaced; unknown ones stay as written. */
+static char *subst(Arena *a, const char *s, const TmplVar *vars, int n) {
+  Buf b;
+  buf_init(&b);
+  for (const char *p = s; *p;) {
+    const char *start = strstr(p, "${");
+    const char *end = start ? strchr(start, '}') : NULL;
+    if (!start || !end) {
+      buf_puts(&b, p);
+      break;
+    }
+    buf_add(&b, p, (size_t)(start - p));
+    bool found;
+    const char *val = lookup(vars, n, start + 2, (size_t)(end - start - 2), &found);
+    if (found && val)
+      buf_puts(&b, val);
+    else
+      buf_add(&b, start, (size_t)(end - start + 1));
+    p = end + 1;
+  }
+  return buf_finish(&b, a);
+}
+
 static Value *expand(Arena *a, const Value *v, const TmplVar *vars, int n) {
   switch (v->kind) {
   case V_STR: {
     if (!strstr(v->s, "${"))
       return (Value *)v;
-    Buf b;
-    buf_init(&b);
-    for (const char *p = v->s; *p;) {
-      const char *start = strstr(p, "${");
-      const char *end = start ? strchr(start, '}') : NULL;
-      if (!start || !end) {
-        buf_puts(&b, p);
-        break;
-      }
-      buf_add(&b, p, (size_t)(start - p));
-      bool found;
-      const char *val = lookup(vars, n, start + 2, (size_t)(end - start - 2), &found);
-      if (found && val)
-        buf_puts(&b, val);
-      else
-        buf_add(&b, start, (size_t)(end - start + 1));
-      p = end + 1;
-    }
     Value *out = val_new(a, V_STR, v->pos);
-    out->s = buf_finish(&b, a);
+    out->s = subst(a, v->s, vars, n);
     out->quoted = true;
     return out;
   }
@@ -136,8 +141,9 @@ static Value *expand(Arena *a, const Value *v, const TmplVar *vars, int n) {
       if (e->val->kind == V_STR && unset_whole(e->val->s, vars, n))
         continue;
       Value *x = expand(a, e->val, vars, n);
+      /* keys too: an IAM condition key names the OIDC provider */
       if (x)
-        val_set_at(a, out, e->key, e->key_pos, x);
+        val_set_at(a, out, strstr(e->key, "${") ? subst(a, e->key, vars, n) : e->key, e->key_pos, x);
     }
     return out->map.n || !v->map.n ? out : NULL;
   }

@@ -5,7 +5,8 @@
  * with the spec loader; --templates DIR overrides any file by the same
  * relative name.
  *
- * Inside a template, "${var}" in a string is replaced by a variable; a map
+ * Inside a template, "${var}" in a string or a map key is replaced by a
+ * variable (keys: an IAM condition key such as "${oidc_provider}:sub"); a map
  * entry whose whole value is an unset "${var}" is dropped, and a map or
  * list left empty by that is dropped too, so optional conditions vanish.
  */

@@ -129,32 +129,12 @@ static void stable_hash_suffix(void **state) {
   assert_string_not_equal(h, h2);
 }
 
-static void identifiers(void **state) {
-  Arena *a = *state;
-  /* safe identifiers pass through untouched */
-  assert_string_equal(name_ident(a, "user_metadata"), "user_metadata");
-  assert_string_equal(name_ident(a, "Table1"), "Table1");
-  /* anything else becomes [A-Za-z0-9_] plus a hash, so a-b and a_b differ */
-  char h[7];
-  name_hash("a-b", h);
-  assert_string_equal(name_ident(a, "a-b"), arena_printf(a, "a_b_%s", h));
-  assert_string_not_equal(name_ident(a, "a-b"), name_ident(a, "a_b"));
-  assert_string_not_equal(name_ident(a, "a-b"), name_ident(a, "a.b"));
-  name_hash("1st", h);
-  assert_string_equal(name_ident(a, "1st"), arena_printf(a, "_1st_%s", h));
-  const char *e = name_ident(a, "");
-  assert_true(strlen(e) > 0);
-  for (const char *p = name_ident(a, "web.app/v2-é"); *p; p++)
-    assert_true(isalnum((unsigned char)*p) || *p == '_');
-}
-
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(fits_unchanged, setup, teardown),
       cmocka_unit_test_setup_teardown(lowercase_and_separators, setup, teardown),
       cmocka_unit_test_setup_teardown(shortening, setup, teardown),
       cmocka_unit_test_setup_teardown(stable_hash_suffix, setup, teardown),
-      cmocka_unit_test_setup_teardown(identifiers, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,7 +2,7 @@
 #   unit.cidr      CIDR parsing, alignment, containment, overlap, carving
 #   unit.merge     includes and overlays: maps merge, lists and scalars
 #                  replace, null deletes, positions survive
-#   unit.names     name_fit, the hash suffix, name_ident
+#   unit.names     name_fit, the hash suffix
 #   unit.secrets   credential shapes and their near misses
 #   unit.load      YAML 1.2 scalar resolution, JSON positions, limits
 #   unit.identity  reordering keys, adding an AZ or a service renames
