@@ -65,48 +65,45 @@ Resource *plan_find(const Plan *p, const char *id) {
   return NULL;
 }
 
-struct KindSlot {
-  const char *kind;
-  int order;
-  Resource *r;
-};
-
-static int slot_cmp(const void *x, const void *y) {
-  const struct KindSlot *a = x, *b = y;
+static int by_kind_cmp(const void *x, const void *y) {
+  const Resource *a = *(Resource *const *)x, *b = *(Resource *const *)y;
   int c = strcmp(a->kind, b->kind);
-  return c ? c : a->order - b->order;
+  return c ? c : a->seq - b->seq;
+}
+
+/* Every resource sorted by kind, then by plan order: what plan_of_kind
+ * answers from. Built again only when the plan has grown since, so once
+ * plan_build has returned the plan is never written to, and emitters may
+ * read it from several threads at once. */
+static void index_kinds(Plan *p) {
+  int len = p->resources.len;
+  if (p->by_kind && p->by_kind_len == len)
+    return;
+  p->by_kind = arena_alloc(p->arena, sizeof(Resource *) * (size_t)(len + 1));
+  memcpy(p->by_kind, p->resources.items, sizeof(Resource *) * (size_t)len);
+  qsort(p->by_kind, (size_t)len, sizeof *p->by_kind, by_kind_cmp);
+  p->by_kind_len = len;
 }
 
 /* Emitters ask for a kind once per service, so a scan of the whole plan
- * per call made them quadratic: answer from the cache with a binary
- * search instead, in time and memory proportional to the answer. */
+ * per call made them quadratic: answer from the index with a binary
+ * search instead. The answer points into the index: read it, never sort
+ * or change it (copy it first). */
 int plan_of_kind(const Plan *p, const char *kind, Resource ***out) {
-  Plan *mp = (Plan *)p;   /* the cache only; the plan itself is unchanged */
-  int len = p->resources.len;
-  if (!p->by_kind || p->by_kind_len != len) {
-    mp->by_kind = arena_alloc(p->arena, sizeof(struct KindSlot) * (size_t)(len + 1));
-    for (int i = 0; i < len; i++) {
-      Resource *r = p->resources.items[i];
-      mp->by_kind[i] = (struct KindSlot){r->kind, i, r};
-    }
-    qsort(mp->by_kind, (size_t)len, sizeof *mp->by_kind, slot_cmp);
-    mp->by_kind_len = len;
-  }
-  int lo = 0, hi = len;
+  if (!p->by_kind || p->by_kind_len != p->resources.len)
+    index_kinds((Plan *)p);   /* only while the plan is being built */
+  int len = p->by_kind_len, lo = 0, hi = len;
   while (lo < hi) {
     int mid = lo + (hi - lo) / 2;
-    if (strcmp(p->by_kind[mid].kind, kind) < 0)
+    if (strcmp(p->by_kind[mid]->kind, kind) < 0)
       lo = mid + 1;
     else
       hi = mid;
   }
   int n = 0;
-  while (lo + n < len && !strcmp(p->by_kind[lo + n].kind, kind))
+  while (lo + n < len && !strcmp(p->by_kind[lo + n]->kind, kind))
     n++;
-  Resource **v = arena_alloc(p->arena, sizeof(Resource *) * (size_t)(n + 1));
-  for (int i = 0; i < n; i++)
-    v[i] = p->by_kind[lo + i].r;
-  *out = v;
+  *out = p->by_kind + lo;
   return n;
 }
 
@@ -1452,5 +1449,8 @@ Plan *plan_build(Arena *a, Diags *d, Model *m) {
   if (c->full)
     return NULL;
   link_deps(c);
-  return c->failed ? NULL : p;
+  if (c->failed)
+    return NULL;
+  index_kinds(p);
+  return p;
 }

@@ -40,9 +40,9 @@ typedef struct Plan {
   Vec resources;        /* of Resource *, in a deterministic creation order */
   Resource **index;     /* open-addressed hash table by id */
   int index_cap;
-  /* plan_of_kind's cache: the resources sorted by kind, then plan order;
-   * built on first use and again whenever the plan has grown since */
-  struct KindSlot *by_kind;
+  /* plan_of_kind's index: the resources sorted by kind, then plan order;
+   * complete when plan_build returns, and rebuilt only while it runs */
+  Resource **by_kind;
   int by_kind_len;
 } Plan;
 
@@ -51,7 +51,8 @@ Plan *plan_build(Arena *a, Diags *d, Model *m);
 Resource *plan_find(const Plan *p, const char *id);
 /* Append a resource (identity unique), indexed and numbered. */
 void plan_insert(Plan *p, Resource *r);
-/* Resources of one kind, in plan order. */
+/* Resources of one kind, in plan order: a view into the plan's index,
+ * to be read, never changed. */
 int plan_of_kind(const Plan *p, const char *kind, Resource ***out);
 /* "arn:<partition>:<service>:<region>:<account>:<rest>", NULL without an account. */
 const char *plan_arn(const Plan *p, const char *service, bool regional, const char *rest);

@@ -1195,7 +1195,10 @@ static Value *ingress(K *k) {
   set(k, ann, "alb.ingress.kubernetes.io/scheme", S(k, internal && internal->kind == V_BOOL && internal->b ? "internal" : "internet-facing"));
 
   /* listeners by port, so the annotations never depend on list order */
-  int nl = plan_of_kind(k->p, "listener", &listeners);
+  Resource **shared;
+  int nl = plan_of_kind(k->p, "listener", &shared);
+  listeners = arena_alloc(k->a, sizeof *listeners * (size_t)(nl + 1));
+  memcpy(listeners, shared, sizeof *listeners * (size_t)nl);
   qsort(listeners, (size_t)nl, sizeof *listeners, by_port);
   json_t *ports = json_array();
   Value *certs = L(k);
