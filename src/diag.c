@@ -12,13 +12,35 @@ void diag_init(Diags *d, Arena *a) {
   d->arena = a;
 }
 
-void diag_source(Diags *d, const char *file, const char *text, size_t len) {
+const Source *diag_find_source(const Diags *d, const char *file) {
   for (int i = 0; i < d->sources.len; i++)
     if (str_eq(((Source *)d->sources.items[i])->file, file))
-      return;
+      return d->sources.items[i];
+  return NULL;
+}
+
+void diag_source(Diags *d, const char *file, const char *text, size_t len) {
+  if (diag_find_source(d, file))
+    return;
   Source *s = arena_alloc(d->arena, sizeof *s);
   *s = (Source){.file = file, .text = text, .len = len};
   vec_push(d->arena, &d->sources, s);
+}
+
+void diag_merge(Diags *into, Diags *from) {
+  for (int i = 0; i < from->sources.len; i++) {
+    Source *s = from->sources.items[i];
+    diag_source(into, s->file, s->text, s->len);
+  }
+  for (int i = 0; i < from->list.len; i++) {
+    Diag *g = from->list.items[i];
+    g->seq = into->list.len;
+    vec_push(into->arena, &into->list, g);
+  }
+  into->errors += from->errors;
+  for (int i = 0; i < from->redacted.len; i++)
+    vec_push(into->arena, &into->redacted, from->redacted.items[i]);
+  into->redacted_sorted &= from->redacted.len == 0;
 }
 
 static void vadd(Diags *d, Severity sev, const char *rule, Pos pos, const char *path,

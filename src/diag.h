@@ -60,5 +60,12 @@ const char *diag_severity_name(Severity s);
 Diag **diag_sorted(Diags *d, int *n);
 /* The text of a source line (no newline), or NULL. */
 const char *diag_line(Diags *d, const char *file, int line, size_t *len);
+/* The source registered under 'file', or NULL. */
+const Source *diag_find_source(const Diags *d, const char *file);
+/* Append what 'from' collected to 'into': its sources (those 'into' does
+ * not have yet), diagnostics and redactions, in the order 'from' had them,
+ * as if they had been reported to 'into'. The memory stays 'from's: its
+ * arena must outlive 'into's use of them. */
+void diag_merge(Diags *into, Diags *from);
 
 #endif

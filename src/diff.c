@@ -40,6 +40,7 @@
 #include <unistd.h>
 
 #include "cidr.h"
+#include "jobs.h"
 #include "load.h"
 #include "merge.h"
 #include "plan.h"
@@ -1888,9 +1889,30 @@ static Plan *side_plan(Arena *a, Diags *d, Side *s, const char *env, bool *empty
   return m ? plan_build(a, d, m) : NULL;
 }
 
-static int fail(Arena *a, Diags *d) {
+/* The plans of both sides in one environment, compiled at once on two
+ * threads (see jobs.h), each in its own arena and with its own Diags. */
+typedef struct SideJob {
+  Arena *root;
+  Side *side;
+  const char *env;
+  Arena *arena, *keep;
+  Diags d;
+  Plan *plan;
+  bool empty;
+} SideJob;
+
+static void side_job(void *ctx, int i) {
+  SideJob *j = (SideJob *)ctx + i;
+  j->arena = arena_new();
+  j->arena->parent = j->root;
+  j->keep = arena_new();
+  diag_init(&j->d, j->keep);
+  j->plan = side_plan(j->arena, &j->d, j->side, j->env, &j->empty);
+}
+
+static int fail(Arena *a, Diags *d, Vec *kept) {
   diag_print(d, stderr);
-  arena_free(a);
+  jobs_free(a, kept);
   return EXIT_INVALID;
 }
 
@@ -1970,10 +1992,11 @@ int run_diff(const Options *o) {
   Arena *a = arena_new();
   Diags d;
   diag_init(&d, a);
+  Vec kept = {0};   /* the arenas of the sides' plans */
   const char *format = o->format ? o->format : "text";
   if (strcmp(format, "text") && strcmp(format, "markdown") && strcmp(format, "json")) {
     diag_error(&d, (Pos){0}, NULL, "unknown format '%s' for diff; choose text, markdown or json", format);
-    return fail(a, &d);
+    return fail(a, &d, &kept);
   }
   Side sides[2] = {{0}, {0}};
   Side *old = &sides[0], *new = &sides[1];
@@ -1981,22 +2004,22 @@ int run_diff(const Options *o) {
   if (o->base) {
     if (o->nspecs != 1) {
       diag_error(&d, (Pos){0}, NULL, "diff --base takes exactly one SPEC (found %d)", o->nspecs);
-      return fail(a, &d);
+      return fail(a, &d, &kept);
     }
     new->path = new->label = o->specs[0];
     if (!git_side(a, &d, o->base, o->specs[0], old))
-      return fail(a, &d);
+      return fail(a, &d, &kept);
     /* a spec deleted by the change: everything it made is destroyed */
     new->absent = stat(new->path, &st) != 0 && errno == ENOENT;
     if (new->absent && old->absent) {
       diag_error(&d, (Pos){.file = new->path}, NULL, "the spec exists neither here nor at %s", o->base);
-      return fail(a, &d);
+      return fail(a, &d, &kept);
     }
   } else {
     if (o->nspecs != 2) {
       diag_error(&d, (Pos){0}, NULL, "diff takes OLD and NEW, or --base REV and one SPEC (found %d specs)",
                  o->nspecs);
-      return fail(a, &d);
+      return fail(a, &d, &kept);
     }
     old->path = old->label = o->specs[0];
     new->path = new->label = o->specs[1];
@@ -2005,7 +2028,7 @@ int run_diff(const Options *o) {
     new->absent = !strcmp(new->path, "/dev/null");
     if (old->absent && new->absent) {
       diag_error(&d, (Pos){0}, NULL, "at least one of OLD and NEW must be a spec");
-      return fail(a, &d);
+      return fail(a, &d, &kept);
     }
   }
   Ctx c = {.a = a, .d = &d};
@@ -2013,7 +2036,7 @@ int run_diff(const Options *o) {
   Value *rt = tmpl_get(a, &d, "diff/replace.yaml");
   Value *st_ = tmpl_get(a, &d, "diff/security.yaml");
   if (!c.kinds || !rt || !st_)
-    return fail(a, &d);
+    return fail(a, &d, &kept);
   c.regenerated = val_get(rt, "regenerated");
   c.identity = val_get(rt, "list_identity");
   c.ordered = val_get(rt, "ordered_lists");
@@ -2022,7 +2045,7 @@ int run_diff(const Options *o) {
   bool ok = side_open(a, &d, old);
   ok = side_open(a, &d, new) && ok;
   if (!ok)
-    return fail(a, &d);
+    return fail(a, &d, &kept);
   /* The environments: the one named, or the base and every environment
    * either side declares. */
   Vec envs = {0};
@@ -2048,14 +2071,24 @@ int run_diff(const Options *o) {
       /* neither side declares it: let the new side report it */
       Side *s = new->absent ? old : new;
       side_resolve(a, &d, s, env);
-      return fail(a, &d);
+      return fail(a, &d, &kept);
     }
-    Plan *op = side_plan(a, &d, old, env, &oe);
-    Plan *np = side_plan(a, &d, new, env, &ne);
+    SideJob jobs[2] = {{.root = a, .side = old, .env = env}, {.root = a, .side = new, .env = env}};
+    jobs_run(2, side_job, jobs);
+    for (int k = 0; k < 2; k++) {
+      diag_merge(&d, &jobs[k].d);
+      vec_push(a, &kept, jobs[k].keep);
+      vec_push(a, &kept, jobs[k].arena);
+    }
+    Plan *op = jobs[0].plan, *np = jobs[1].plan;
+    oe = jobs[0].empty;
+    ne = jobs[1].empty;
     if ((!op && !oe) || (!np && !ne)) {
       ok = false;
       continue;
     }
+    if (!op && !np)
+      continue;   /* neither side has it (the check above returns first) */
     EnvDiff *e = diff_env(&c, op, np);
     if (env && !old->absent && oe)
       e->note = arena_printf(a, "the environment %s is new", env);
@@ -2068,7 +2101,7 @@ int run_diff(const Options *o) {
     vec_push(a, &diffs, e);
   }
   if (!ok || d.errors)
-    return fail(a, &d);
+    return fail(a, &d, &kept);
   bool differ = false;
   for (int i = 0; i < diffs.len; i++)
     differ |= ((EnvDiff *)diffs.items[i])->items.len > 0;
@@ -2102,7 +2135,7 @@ int run_diff(const Options *o) {
   fwrite(out.data, 1, out.len, stdout);
   buf_release(&out);
   diag_print(&d, stderr);
-  arena_free(a);
+  jobs_free(a, &kept);
   if (fflush(stdout) != 0)
     return EXIT_INVALID;
   return differ ? EXIT_FINDINGS : EXIT_OK;

@@ -2,6 +2,7 @@
  * driver: the commands (see driver.h). Every command compiles specs into
  * plans through compile_spec; build then emits every target in memory and
  * only writes when all of them, for every spec and environment, succeeded.
+ * build's compiles, and then its emitters, run on several threads.
  */
 #include "driver.h"
 
@@ -11,6 +12,7 @@
 
 #include "compile.h"
 #include "emit.h"
+#include "jobs.h"
 #include "merge.h"
 
 static int finish(Arena *a, Diags *d, int status) {
@@ -40,34 +42,70 @@ static int env_list(Arena *a, Diags *d, const char *spec, const Options *o, cons
   return n + 1;
 }
 
+/* ---- build: compile every environment, then emit every target ---- */
+
+/* One environment of one spec to compile. Its plan and its diagnostics
+ * live in their own arenas: compiles run on several threads (see jobs.h),
+ * each in its own, as do the emitters after them. */
+typedef struct Compile {
+  const char *spec, *env;
+  bool wanted;       /* written; else only checked, with the others */
+  Arena *arena;      /* the plan's (a scratch arena of the root) */
+  Arena *keep;       /* the diagnostics' */
+  Diags d;
+  Plan *plan;
+} Compile;
+
+/* One target of one plan to emit and stage. */
+typedef struct Emit {
+  const Plan *plan;
+  const char *env_dir;
+  const Target *target;
+  Arena *keep;       /* the diagnostics' and the staged list's */
+  Diags d;
+  Staging st;
+  bool ok;
+} Emit;
+
+typedef struct Build {
+  Arena *root;
+  Compile *compiles;
+  Emit *emits;
+} Build;
+
+static void compile_one(void *ctx, int i) {
+  Build *b = ctx;
+  Compile *c = &b->compiles[i];
+  c->arena = arena_new();
+  c->arena->parent = b->root;
+  c->keep = arena_new();
+  diag_init(&c->d, c->keep);
+  c->plan = compile_spec(c->arena, &c->d, c->spec, c->env);
+}
+
 /* Run one emitter in a scratch arena and stage its files at once (see
  * out_stage; nothing visible changes until out_finish), then give the
  * arena back: the trees an emitter builds are several times the size of
- * what it writes, and neither has to outlive it. After a failure the
- * emitters still run, for their diagnostics, but stage nothing. */
-static bool emit_staged(Arena *a, Diags *d, Staging *st, const Plan *p, const char *env_dir,
-                        const Target *t, bool stage) {
+ * what it writes, and neither has to outlive it. */
+static void emit_one(void *ctx, int i) {
+  Build *b = ctx;
+  Emit *e = &b->emits[i];
+  e->keep = arena_new();
+  diag_init(&e->d, e->keep);
+  e->st = (Staging){.arena = e->keep, .job = i};
   Arena *scratch = arena_new();
-  scratch->parent = a;
+  scratch->parent = b->root;
   Output out = {.arena = scratch};
-  bool ok = t->emit(scratch, d, p, &out);
-  if (ok && stage)
-    ok = out_stage(d, st, env_dir, t, &out);
+  e->ok = e->target->emit(scratch, &e->d, e->plan, &out) && !e->d.errors &&
+          out_stage(&e->d, &e->st, e->env_dir, e->target, &out);
   arena_free(scratch);
-  return ok;
 }
 
-/* finish, then give back the scratch arenas its diagnostics pointed into */
+/* finish, then give back the arenas its diagnostics and plans point
+ * into */
 static int finish_kept(Arena *a, Diags *d, Vec *kept, int status) {
   diag_print(d, stderr);
-  int n = kept->len;
-  Arena **v = n ? malloc(sizeof *v * (size_t)n) : NULL;
-  for (int i = 0; v && i < n; i++)
-    v[i] = kept->items[i];
-  arena_free(a);
-  for (int i = 0; v && i < n; i++)
-    arena_free(v[i]);
-  free(v);
+  jobs_free(a, kept);
   return status;
 }
 
@@ -104,11 +142,12 @@ int run_build(const Options *o) {
       chosen[nchosen++] = x;
   }
   const char *dir = o->out_dir ? o->out_dir : "out";
-  Vec plans = {0};  /* the plans to write */
-  Vec kept = {0};   /* scratch arenas that diagnostics point into */
+  Vec kept = {0};   /* arenas that plans and diagnostics point into */
   /* Every environment is compiled, also those not being written: a spec
    * is valid only when all of its overlays are, and build writes nothing
-   * for an invalid spec. */
+   * for an invalid spec. Each spec's files are read here, once, in order;
+   * the compiles then find them parsed. */
+  Vec todo = {0};
   Options every = *o;
   every.all_envs = true;
   for (int s = 0; s < o->nspecs; s++) {
@@ -123,37 +162,55 @@ int run_build(const Options *o) {
       nenvs = 1;
     }
     for (int e = 0; e < nenvs; e++) {
-      bool wanted = o->all_envs || str_eq(envs[e], o->env);
-      if (!wanted) {
-        /* Compiled to be checked, not written: in a scratch arena, given
-         * back at once unless its diagnostics point into it (a large spec
-         * held every environment's plan otherwise). */
-        Arena *scratch = arena_new();
-        scratch->parent = a;
-        int before = d.list.len;
-        compile_spec(scratch, &d, o->specs[s], envs[e]);
-        if (d.list.len == before)
-          arena_free(scratch);
-        else
-          vec_push(a, &kept, scratch);
-        continue;
-      }
-      Plan *p = compile_spec(a, &d, o->specs[s], envs[e]);
-      if (p)
-        vec_push(a, &plans, p);
+      Compile *c = arena_alloc(a, sizeof *c);
+      c->spec = o->specs[s];
+      c->env = envs[e];
+      c->wanted = o->all_envs || str_eq(envs[e], o->env);
+      vec_push(a, &todo, c);
     }
+  }
+  Build b = {.root = a, .compiles = arena_alloc(a, sizeof(Compile) * (size_t)(todo.len + 1))};
+  for (int i = 0; i < todo.len; i++)
+    b.compiles[i] = *(Compile *)todo.items[i];
+  jobs_run(todo.len, compile_one, &b);
+  /* Diagnostics in compile order, as one thread would have reported
+   * them. A plan not written is given back at once unless diagnostics
+   * point into it (a large spec held every environment's plan else). */
+  Vec plans = {0};
+  for (int i = 0; i < todo.len; i++) {
+    Compile *c = &b.compiles[i];
+    diag_merge(&d, &c->d);
+    vec_push(a, &kept, c->keep);
+    if (c->wanted && c->plan)
+      vec_push(a, &plans, c->plan);
+    if (c->wanted || c->d.list.len)
+      vec_push(a, &kept, c->arena);
+    else
+      arena_free(c->arena);
   }
   if (d.errors)
     return finish_kept(a, &d, &kept, EXIT_INVALID);
   /* Every target of every environment is staged before any is swapped
    * in, so a failure anywhere leaves the whole previous output. */
-  Staging st = {.arena = a};
-  bool ok = true;
+  int nemits = plans.len * nchosen;
+  b.emits = arena_alloc(a, sizeof(Emit) * (size_t)(nemits + 1));
   for (int i = 0; i < plans.len; i++) {
     const Plan *p = plans.items[i];
     const char *env_dir = arena_printf(a, "%s/%s/%s", dir, p->m->name, p->m->env);
     for (int t = 0; t < nchosen; t++)
-      ok &= emit_staged(a, &d, &st, p, env_dir, chosen[t], ok);
+      b.emits[i * nchosen + t] = (Emit){.plan = p, .env_dir = env_dir, .target = chosen[t]};
+  }
+  out_begin();
+  jobs_run(nemits, emit_one, &b);
+  Staging st = {.arena = a};
+  bool ok = true;
+  for (int i = 0; i < nemits; i++) {
+    Emit *e = &b.emits[i];
+    diag_merge(&d, &e->d);
+    vec_push(a, &kept, e->keep);
+    ok &= e->ok;
+    for (int k = 0; k < e->st.items.len; k++)
+      vec_push(a, &st.items, e->st.items.items[k]);
   }
   if (!out_finish(&d, &st, ok && !d.errors))
     return finish_kept(a, &d, &kept, EXIT_INVALID);

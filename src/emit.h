@@ -45,11 +45,18 @@ const Target *emit_target(const char *name);
 typedef struct Staging {
   Arena *arena;
   Vec items;           /* what out_stage wrote, for out_finish */
+  int job;             /* tells apart the temporary names of stagings made
+                          at once on several threads (see jobs.h) */
 } Staging;
 
+/* Before staging from several threads: SIGINT, SIGTERM and SIGHUP from
+ * now until out_finish only stop the writing (out_stage does it too, for
+ * one thread). */
+void out_begin(void);
 bool out_stage(Diags *d, Staging *s, const char *env_dir, const Target *t, Output *o);
 bool out_finish(Diags *d, Staging *s, bool ok);
-/* Both for one target. */
+/* Both for one target. out_finish takes the items of several stagings
+ * appended into one, in the order they are to be swapped in. */
 bool out_commit(Diags *d, const char *env_dir, const Target *t, Output *o);
 
 #endif

@@ -20,6 +20,8 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "jobs.h"
+
 bool spec_is_json(const char *path) { return str_ends(path, ".json"); }
 
 static Value *spec_load_uncached(Arena *a, Diags *d, const char *path, const Value *ref,
@@ -30,8 +32,10 @@ Value *spec_load_file(Arena *a, Diags *d, const char *path) {
   return spec_load_uncached(a, d, path, NULL, NULL);
 }
 
-static SpecReader reader;
-static void *reader_ctx;
+/* Per thread: diff reads its two sides on two threads, one of them
+ * perhaps from a git revision. */
+static _Thread_local SpecReader reader;
+static _Thread_local void *reader_ctx;
 
 void spec_set_reader(SpecReader r, void *ctx) {
   reader = r;
@@ -46,27 +50,37 @@ void spec_set_reader(SpecReader r, void *ctx) {
 typedef struct Loaded {
   const char *path;
   Value *v;
+  const char *text;       /* its text, registered again with each Diags */
+  size_t len;
   struct Loaded *next;
 } Loaded;
 
 Value *spec_load_named(Arena *a, Diags *d, const char *path, const Value *ref,
                        const char *refpath) {
-  if (!reader) {
-    Arena *home = a;
-    while (home->parent)
-      home = home->parent;
-    for (Loaded *l = home->loaded; l; l = l->next)
-      if (!strcmp(l->path, path))
-        return l->v;
-    Value *v = spec_load_uncached(home, d, path, ref, refpath);
-    if (v) {
-      Loaded *l = arena_alloc(home, sizeof *l);
-      *l = (Loaded){arena_strdup(home, path), v, home->loaded};
-      home->loaded = l;
-    }
-    return v;
+  if (reader)
+    return spec_load_uncached(a, d, path, ref, refpath);
+  Arena *home = a;
+  while (home->parent)
+    home = home->parent;
+  /* Pieces of one command compiling on several threads share the cache
+   * (see jobs.h); each registers the file's text with its own Diags, so
+   * its messages show the source line whichever piece read it first. */
+  jobs_lock();
+  Loaded *l = home->loaded;
+  while (l && strcmp(l->path, path))
+    l = l->next;
+  Value *v;
+  if (l) {
+    v = l->v;
+    diag_source(d, l->path, l->text, l->len);
+  } else if ((v = spec_load_uncached(home, d, path, ref, refpath))) {
+    const Source *src = diag_find_source(d, path);
+    l = arena_alloc(home, sizeof *l);
+    *l = (Loaded){arena_strdup(home, path), v, src ? src->text : "", src ? src->len : 0, home->loaded};
+    home->loaded = l;
   }
-  return spec_load_uncached(a, d, path, ref, refpath);
+  jobs_unlock();
+  return v;
 }
 
 static Value *spec_load_uncached(Arena *a, Diags *d, const char *path, const Value *ref,

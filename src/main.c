@@ -2,11 +2,13 @@
  * main: read the command line into Options and run the command. No logic
  * lives here beyond flags; see driver.c for the commands themselves.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "driver.h"
+#include "jobs.h"
 #include "tmpl.h"
 
 #ifndef INFRAC_VERSION
@@ -23,11 +25,12 @@ typedef struct Command {
 static const Command commands[] = {
     {"build", run_build,
      "usage: infrac build [--target terraform,cloudformation,kubernetes,policies|all]\n"
-     "                    [--env E | --all-envs] [-o DIR] SPEC...\n"
+     "                    [--env E | --all-envs] [-o DIR] [--jobs N] SPEC...\n"
      "Writes DIR/<name>/<env>/<target>/ (DIR defaults to out, <env> to base).\n"
      "Nothing is written unless every spec and environment is valid; each\n"
-     "target folder is replaced atomically.\n",
-     "--target --env --all-envs -o"},
+     "target folder is replaced atomically. --jobs N compiles and emits on N\n"
+     "threads (default: one per CPU); the output is the same for every N.\n",
+     "--target --env --all-envs -o --jobs"},
     {"check", run_check,
      "usage: infrac check [--env E] [--format text|json|sarif] [--strict] SPEC...\n"
      "       infrac check --explain RULE-ID\n"
@@ -53,8 +56,9 @@ static const Command commands[] = {
      "Compares the plans of two specs, or of SPEC and its version (with its\n"
      "includes) at GIT-REV: what is added, changed, replaced and destroyed, the\n"
      "attribute that forces each replacement, data loss, and security-relevant\n"
-     "changes. Exit status 0: no differences, 1: differences, 2: error.\n",
-     "--env --all-envs --format --base"},
+     "changes. Exit status 0: no differences, 1: differences, 2: error.\n"
+     "The two sides compile at once, on two threads unless --jobs 1.\n",
+     "--env --all-envs --format --base --jobs"},
     {"graph", run_graph,
      "usage: infrac graph [--env E] [--format dot|mermaid] SPEC\n"
      "Prints the architecture diagram drawn from the plan: region, VPC, AZs and\n"
@@ -187,6 +191,16 @@ int main(int argc, char **argv) {
       o.explain = val;
     else if (!strcmp(name, "--strict"))
       o.strict = true;
+    else if (!strcmp(name, "--jobs")) {
+      char *end = NULL;
+      errno = 0;
+      long n = val ? strtol(val, &end, 10) : 0;
+      if (errno || end == val || *end || n < 1 || n > JOBS_MAX) {
+        status = usage_error(cmd, "--jobs takes a number of threads from 1 to 64, found '%s'", val);
+        goto done;
+      }
+      jobs_set((int)n);
+    }
   }
   if (o.env && o.all_envs) {
     status = usage_error(cmd, "%s", "--env and --all-envs exclude each other");

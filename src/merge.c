@@ -20,15 +20,17 @@ static Value *merge2(Arena *a, const Value *base, const Value *over, bool keep) 
   for (int i = 0; i < base->map.n; i++) {
     MapEntry *e = &base->map.entries[i];
     MapEntry *o = val_entry(over, e->key);
+    /* keys are unique in each map, and those of over joined here are
+     * not in base: every key is new to out */
     if (!o)
-      val_set_at(a, out, e->key, e->key_pos, e->val);
+      val_add_new(a, out, e->key, e->key_pos, e->val);
     else if (keep || o->val->kind != V_NULL)
-      val_set_at(a, out, e->key, o->key_pos, merge2(a, e->val, o->val, keep));
+      val_add_new(a, out, e->key, o->key_pos, merge2(a, e->val, o->val, keep));
   }
   for (int i = 0; i < over->map.n; i++) {
     MapEntry *o = &over->map.entries[i];
     if (!val_entry(base, o->key) && (keep || o->val->kind != V_NULL))
-      val_set_at(a, out, o->key, o->key_pos, keep ? o->val : strip_nulls(a, o->val));
+      val_add_new(a, out, o->key, o->key_pos, keep ? o->val : strip_nulls(a, o->val));
   }
   return out;
 }
@@ -44,8 +46,8 @@ static Value *strip_nulls(Arena *a, const Value *v) {
   Value *out = val_new(a, V_MAP, v->pos);
   for (int i = 0; i < v->map.n; i++) {
     MapEntry *e = &v->map.entries[i];
-    if (e->val->kind != V_NULL)
-      val_set_at(a, out, e->key, e->key_pos, strip_nulls(a, e->val));
+    if (e->val->kind != V_NULL)   /* keys are unique in v */
+      val_add_new(a, out, e->key, e->key_pos, strip_nulls(a, e->val));
   }
   return out;
 }
@@ -71,9 +73,8 @@ static char *chain_text(Arena *a, Chain *c, const char *last) {
 static Value *without_key(Arena *a, const Value *map, const char *key) {
   Value *out = val_new(a, V_MAP, map->pos);
   for (int i = 0; i < map->map.n; i++)
-    if (strcmp(map->map.entries[i].key, key))
-      val_set_at(a, out, map->map.entries[i].key, map->map.entries[i].key_pos,
-                 map->map.entries[i].val);
+    if (strcmp(map->map.entries[i].key, key))   /* keys are unique in map */
+      val_add_new(a, out, map->map.entries[i].key, map->map.entries[i].key_pos, map->map.entries[i].val);
   return out;
 }
 

@@ -106,7 +106,7 @@ static void sync_dir(const char *path) {
 }
 
 /* Remove temporary folders and files an interrupted run left behind
- * (named NAME.tmp-PID-N), but not what this run has staged. */
+ * (named NAME.tmp-PID-JOB-N), but not what this run has staged. */
 static void sweep(const char *dir, const char *prefix) {
   DIR *d = opendir(dir);
   if (!d)
@@ -155,6 +155,8 @@ static void catch_signals(void) {
   for (int i = 0; i < 3; i++)
     sigaction(caught[i], &sa, &saved[i]);
 }
+
+void out_begin(void) { catch_signals(); }
 
 static void release_signals(void) {
   if (!catching)
@@ -206,7 +208,7 @@ bool out_stage(Diags *d, Staging *s, const char *env_dir, const Target *t, Outpu
     for (int i = 0; i < o->files.len; i++) {
       OutFile *f = o->files.items[i];
       sweep(env_dir, arena_printf(a, ".%s", f->path));
-      const char *tmp = arena_printf(a, "%s/.%s.tmp-%d-%d", env_dir, f->path, pid, s->items.len);
+      const char *tmp = arena_printf(a, "%s/.%s.tmp-%d-%d-%d", env_dir, f->path, pid, s->job, s->items.len);
       const char *final = arena_printf(a, "%s/%s", env_dir, f->path);
       if (stopped() || !write_file(tmp, f->data, f->len)) {
         int e = errno;
@@ -222,7 +224,7 @@ bool out_stage(Diags *d, Staging *s, const char *env_dir, const Target *t, Outpu
   const char *final = arena_printf(a, "%s/%s", env_dir, t->dir);
   /* unique per staged item: one build may stage the same folder twice
    * (two specs of one name), and the last one wins as it always did */
-  const char *tmp = arena_printf(a, "%s/.%s.tmp-%d-%d", env_dir, t->dir, pid, s->items.len);
+  const char *tmp = arena_printf(a, "%s/.%s.tmp-%d-%d-%d", env_dir, t->dir, pid, s->job, s->items.len);
   rm_tree(tmp);
   if (mkdir(tmp, 0777) != 0)
     return fail(d, tmp, "create the folder");

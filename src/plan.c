@@ -27,7 +27,8 @@ typedef struct P {
 
 static unsigned slot_of(const char *id, int cap) { return hash_fnv1a(id) & (unsigned)(cap - 1); }
 
-static void index_put(Plan *p, Resource *r) {
+/* h is hash_fnv1a(r->id): add() has it already from its lookup. */
+static void index_put(Plan *p, Resource *r, uint32_t h) {
   if ((p->resources.len + 1) * 2 > p->index_cap) {
     int cap = p->index_cap ? p->index_cap * 2 : 256;
     Resource **t = arena_alloc(p->arena, sizeof(Resource *) * (size_t)cap);
@@ -41,22 +42,24 @@ static void index_put(Plan *p, Resource *r) {
     p->index = t;
     p->index_cap = cap;
   }
-  unsigned s = slot_of(r->id, p->index_cap);
+  unsigned s = h & (unsigned)(p->index_cap - 1);
   while (p->index[s])
     s = (s + 1) & (unsigned)(p->index_cap - 1);
   p->index[s] = r;
 }
 
-void plan_insert(Plan *p, Resource *r) {
+static void insert(Plan *p, Resource *r, uint32_t h) {
   r->seq = p->resources.len;
   vec_push(p->arena, &p->resources, r);
-  index_put(p, r);
+  index_put(p, r, h);
 }
 
-Resource *plan_find(const Plan *p, const char *id) {
+void plan_insert(Plan *p, Resource *r) { insert(p, r, hash_fnv1a(r->id)); }
+
+static Resource *find(const Plan *p, const char *id, uint32_t h) {
   if (!p->index_cap)
     return NULL;
-  unsigned s = slot_of(id, p->index_cap);
+  unsigned s = h & (unsigned)(p->index_cap - 1);
   while (p->index[s]) {
     if (!strcmp(p->index[s]->id, id))
       return p->index[s];
@@ -64,6 +67,8 @@ Resource *plan_find(const Plan *p, const char *id) {
   }
   return NULL;
 }
+
+Resource *plan_find(const Plan *p, const char *id) { return find(p, id, hash_fnv1a(id)); }
 
 static int by_kind_cmp(const void *x, const void *y) {
   const Resource *a = *(Resource *const *)x, *b = *(Resource *const *)y;
@@ -80,7 +85,8 @@ static void index_kinds(Plan *p) {
   if (p->by_kind && p->by_kind_len == len)
     return;
   p->by_kind = arena_alloc(p->arena, sizeof(Resource *) * (size_t)(len + 1));
-  memcpy(p->by_kind, p->resources.items, sizeof(Resource *) * (size_t)len);
+  if (len)
+    memcpy(p->by_kind, p->resources.items, sizeof(Resource *) * (size_t)len);
   qsort(p->by_kind, (size_t)len, sizeof *p->by_kind, by_kind_cmp);
   p->by_kind_len = len;
 }
@@ -117,12 +123,13 @@ static Resource *add(P *c, const char *kind, const char *key, const char *name, 
   r->origin = at ? at->pos : (Pos){.file = c->m->file, .line = 1, .col = 1};
   r->az = az;
   r->taggable = true;
-  if (plan_find(c->p, r->id)) {
+  uint32_t h = hash_fnv1a(r->id);
+  if (find(c->p, r->id, h)) {
     /* Two spec names that map to one identity (e.g. after sanitising). */
     diag_error(c->d, r->origin, NULL, "two parts of the spec both make %s; rename one", r->id);
     c->failed = true;
   }
-  plan_insert(c->p, r);
+  insert(c->p, r, h);
   return r;
 }
 
@@ -142,8 +149,10 @@ static bool full(P *c) {
   return true;
 }
 
-static void set(P *c, Resource *r, const char *k, Value *v) { val_set(c->a, r->attrs, k, v); }
+/* Every attribute name is a literal, so it is not copied. */
+static void set(P *c, Resource *r, const char *k, Value *v) { val_set_lit(c->a, r->attrs, k, v); }
 static Value *S(P *c, const char *s) { return val_str(c->a, s); }
+static Value *SL(P *c, const char *literal) { return val_str_lit(c->a, literal); }
 static Value *I(P *c, long long i) { return val_int(c->a, i); }
 static Value *B(P *c, bool b) { return val_bool(c->a, b); }
 /* Every caller passes a resource it made; the analyzer also follows paths
@@ -199,10 +208,10 @@ static const char *dashed(P *c, const char *key) {
   return s;
 }
 
-const char *plan_arn(const Plan *p, const char *service, bool regional, const char *rest) {
+const char *plan_arn(Arena *a, const Plan *p, const char *service, bool regional, const char *rest) {
   if (!p->m->account)
     return NULL;
-  return arena_printf(p->arena, "arn:%s:%s:%s:%s:%s", p->partition, service,
+  return arena_printf(a, "arn:%s:%s:%s:%s:%s", p->partition, service,
                       regional ? p->m->region : "", p->m->account, rest);
 }
 
@@ -236,7 +245,7 @@ static Value *trust(P *c, const char *shape, const TmplVar *vars, int n) {
 static Value *ecs_trust(P *c) {
   TmplVar vars[] = {
       {"account", c->m->account},
-      {"ecs_source_arn", plan_arn(c->p, "ecs", true, "*")},
+      {"ecs_source_arn", plan_arn(c->a, c->p, "ecs", true, "*")},
   };
   return trust(c, "ecs_tasks", vars, 2);
 }
@@ -270,8 +279,8 @@ static Value *task_trust(P *c, const Service *s) {
 
 static Value *doc(P *c) {
   Value *d = M(c);
-  val_set(c->a, d, "Version", S(c, "2012-10-17"));
-  val_set(c->a, d, "Statement", L(c));
+  val_set_lit(c->a, d, "Version", SL(c, "2012-10-17"));
+  val_set_lit(c->a, d, "Statement", L(c));
   return d;
 }
 
@@ -289,10 +298,10 @@ static Value *stmt_keyed(P *c, Value *d, const char *sid, const char *key, Value
     }
   }
   Value *s = M(c);
-  val_set(c->a, s, "Sid", S(c, sid));
-  val_set(c->a, s, "Effect", S(c, "Allow"));
-  val_set(c->a, s, "Action", acts);
-  val_set(c->a, s, "Resource", resources);
+  val_set_lit(c->a, s, "Sid", S(c, sid));
+  val_set_lit(c->a, s, "Effect", SL(c, "Allow"));
+  val_set_lit(c->a, s, "Action", acts);
+  val_set_lit(c->a, s, "Resource", resources);
   push(c, val_get(d, "Statement"), s);
   return s;
 }
@@ -345,7 +354,7 @@ static void nacl_rule(P *c, Resource *acl, const char *tier, const char *what, b
   set(c, r, "rule_number", I(c, number));
   set(c, r, "egress", B(c, egress));
   set(c, r, "protocol", S(c, proto));
-  set(c, r, "rule_action", S(c, "allow"));
+  set(c, r, "rule_action", SL(c, "allow"));
   set(c, r, "cidr_block", sourced(S(c, cidr), cidr_at));
   if (strcmp(proto, "-1")) {
     set(c, r, "from_port", I(c, from));
@@ -451,7 +460,7 @@ static void plan_flow_logs(P *c, NetRefs *nr) {
   const char *group = fmt(c, "/aws/vpc/flow-logs/%s", c->N);
   Resource *lg = add(c, "log_group", "flow_logs", group, n->at, -1);
   set(c, lg, "retention_in_days", I(c, 365));
-  const char *lg_arn = plan_arn(c->p, "logs", true, fmt(c, "log-group:%s", group));
+  const char *lg_arn = plan_arn(c->a, c->p, "logs", true, fmt(c, "log-group:%s", group));
   Resource *role = add(c, "iam_role", "flow_logs", name_fit(c->a, fmt(c, "%s-flow-logs", c->N), 64, 0), n->at, -1);
   TmplVar vars[] = {{"account", c->m->account}};
   set(c, role, "assume_role_policy", trust(c, "vpc_flow_logs", vars, 1));
@@ -465,10 +474,10 @@ static void plan_flow_logs(P *c, NetRefs *nr) {
   set(c, pol, "policy", d);
   Resource *fl = add(c, "flow_log", "main", fmt(c, "%s-vpc", c->N), n->at, -1);
   set(c, fl, "vpc", R(c, nr->vpc, "id"));
-  set(c, fl, "traffic_type", S(c, "ALL"));
-  set(c, fl, "log_destination_type", S(c, "cloud-watch-logs"));
+  set(c, fl, "traffic_type", SL(c, "ALL"));
+  set(c, fl, "log_destination_type", SL(c, "cloud-watch-logs"));
   set(c, fl, "log_destination", RK(c, lg, "arn", lg_arn));
-  set(c, fl, "iam_role", RK(c, role, "arn", plan_arn(c->p, "iam", false, fmt(c, "role/%s", role->name))));
+  set(c, fl, "iam_role", RK(c, role, "arn", plan_arn(c->a, c->p, "iam", false, fmt(c, "role/%s", role->name))));
   set(c, fl, "max_aggregation_interval", I(c, 60));
 }
 
@@ -486,7 +495,7 @@ static Resource *sg_rule(P *c, const char *key, Resource *sg, bool egress, int f
   r->taggable = false;
   set(c, r, "security_group", R(c, sg, "id"));
   set(c, r, "direction", S(c, egress ? "egress" : "ingress"));
-  set(c, r, "protocol", S(c, "tcp"));
+  set(c, r, "protocol", SL(c, "tcp"));
   set(c, r, "from_port", I(c, from));
   set(c, r, "to_port", I(c, to));
   if (cidr)
@@ -515,7 +524,7 @@ static void plan_endpoints(P *c, NetRefs *nr) {
     Resource *ep = add(c, "vpc_endpoint", gateways[g], fmt(c, "%s-%s", c->N, gateways[g]), n->at, -1);
     set(c, ep, "vpc", R(c, nr->vpc, "id"));
     set(c, ep, "service_name", S(c, fmt(c, "com.amazonaws.%s.%s", c->m->region, gateways[g])));
-    set(c, ep, "vpc_endpoint_type", S(c, "Gateway"));
+    set(c, ep, "vpc_endpoint_type", SL(c, "Gateway"));
     set(c, ep, "route_tables", rts);
   }
   if (!n->nendpoints)
@@ -546,7 +555,7 @@ static void plan_endpoints(P *c, NetRefs *nr) {
       Resource *ep = add(c, "vpc_endpoint", key, dashed(c, key), val_get(n->at, "endpoints"), -1);
       set(c, ep, "vpc", R(c, nr->vpc, "id"));
       set(c, ep, "service_name", S(c, fmt(c, "com.amazonaws.%s.%s", c->m->region, names[k])));
-      set(c, ep, "vpc_endpoint_type", S(c, "Interface"));
+      set(c, ep, "vpc_endpoint_type", SL(c, "Interface"));
       set(c, ep, "subnets", subnets);
       Value *sgs = L(c);
       push(c, sgs, R(c, sg, "id"));
@@ -591,7 +600,7 @@ static void plan_network(P *c, NetRefs *nr) {
       alloc = S(c, n->eip_allocation);
     } else {
       Resource *eip = add(c, "eip", fmt(c, "nat_%s", az), fmt(c, "%s-nat-%s", c->N, az), n->nat_at ? n->nat_at : n->at, i);
-      set(c, eip, "domain", S(c, "vpc"));
+      set(c, eip, "domain", SL(c, "vpc"));
       if (n->eip)
         set(c, eip, "address", S(c, n->eip));
       after(c, eip, nr->igw);
@@ -600,7 +609,7 @@ static void plan_network(P *c, NetRefs *nr) {
     nat[i] = add(c, "nat_gateway", az, fmt(c, "%s-nat-%s", c->N, az), n->nat_at ? n->nat_at : n->at, i);
     set(c, nat[i], "allocation_id", alloc);
     set(c, nat[i], "subnet", R(c, nr->subnets[TIER_PUBLIC][i], "id"));
-    set(c, nat[i], "connectivity_type", S(c, "public"));
+    set(c, nat[i], "connectivity_type", SL(c, "public"));
     after(c, nat[i], nr->igw);
   }
   if (n->count[TIER_PUBLIC]) {
@@ -608,7 +617,7 @@ static void plan_network(P *c, NetRefs *nr) {
     Resource *r = add(c, "route", "public_default", NULL, n->at, -1);
     r->taggable = false;
     set(c, r, "route_table", R(c, nr->public_rt, "id"));
-    set(c, r, "destination_cidr_block", S(c, "0.0.0.0/0"));
+    set(c, r, "destination_cidr_block", SL(c, "0.0.0.0/0"));
     set(c, r, "gateway", R(c, nr->igw, "id"));
     for (int i = 0; i < n->az_count; i++)
       associate(c, nr->public_rt, nr->subnets[TIER_PUBLIC][i], fmt(c, "public_%s", n->az_keys[i]), i);
@@ -622,7 +631,7 @@ static void plan_network(P *c, NetRefs *nr) {
         Resource *r = add(c, "route", fmt(c, "private_%s_default", az), NULL, n->nat_at ? n->nat_at : n->at, i);
         r->taggable = false;
         set(c, r, "route_table", R(c, nr->private_rt[i], "id"));
-        set(c, r, "destination_cidr_block", S(c, "0.0.0.0/0"));
+        set(c, r, "destination_cidr_block", SL(c, "0.0.0.0/0"));
         set(c, r, "nat_gateway", R(c, gw, "id"));
       }
       associate(c, nr->private_rt[i], nr->subnets[TIER_PRIVATE][i], fmt(c, "private_%s", az), i);
@@ -720,7 +729,7 @@ static void plan_lb(P *c, NetRefs *nr, LbRefs *lr) {
   for (int i = 0; i < m->network->az_count; i++)
     push(c, subnets, R(c, nr->subnets[t][i], "id"));
   lr->lb = add(c, "load_balancer", "main", name_fit(c->a, fmt(c, "%s-alb", c->N), 32, NAME_NO_UNDERSCORE), lb->at, -1);
-  set(c, lr->lb, "load_balancer_type", S(c, "application"));
+  set(c, lr->lb, "load_balancer_type", SL(c, "application"));
   set(c, lr->lb, "internal", sourced(B(c, !lb->public), val_get(lb->at, "public")));
   set(c, lr->lb, "subnets", subnets);
   Value *sgs = L(c);
@@ -740,18 +749,18 @@ static void plan_lb(P *c, NetRefs *nr, LbRefs *lr) {
                        name_fit(c->a, fmt(c, "%s-%s", c->N, s->key), 32, NAME_NO_UNDERSCORE),
                        val_get(s->at, "route"), -1);
     set(c, tg, "port", I(c, s->port));
-    set(c, tg, "protocol", S(c, "HTTP"));
-    set(c, tg, "target_type", S(c, "ip"));
+    set(c, tg, "protocol", SL(c, "HTTP"));
+    set(c, tg, "target_type", SL(c, "ip"));
     set(c, tg, "vpc", R(c, nr->vpc, "id"));
     set(c, tg, "deregistration_delay", I(c, 30));
     Value *hc = M(c);
-    val_set(c->a, hc, "path", S(c, s->health_check));
-    val_set(c->a, hc, "protocol", S(c, "HTTP"));
-    val_set(c->a, hc, "matcher", S(c, "200-399"));
-    val_set(c->a, hc, "interval", I(c, 15));
-    val_set(c->a, hc, "timeout", I(c, 5));
-    val_set(c->a, hc, "healthy_threshold", I(c, 2));
-    val_set(c->a, hc, "unhealthy_threshold", I(c, 3));
+    val_set_lit(c->a, hc, "path", S(c, s->health_check));
+    val_set_lit(c->a, hc, "protocol", SL(c, "HTTP"));
+    val_set_lit(c->a, hc, "matcher", SL(c, "200-399"));
+    val_set_lit(c->a, hc, "interval", I(c, 15));
+    val_set_lit(c->a, hc, "timeout", I(c, 5));
+    val_set_lit(c->a, hc, "healthy_threshold", I(c, 2));
+    val_set_lit(c->a, hc, "unhealthy_threshold", I(c, 3));
     set(c, tg, "health_check", hc);
     lr->tg[i] = tg;
   }
@@ -764,7 +773,7 @@ static void plan_lb(P *c, NetRefs *nr, LbRefs *lr) {
     set(c, l, "protocol", S(c, li->protocol));
     if (li->certificate) {
       set(c, l, "certificate_arn", S(c, li->certificate));
-      set(c, l, "ssl_policy", S(c, "ELBSecurityPolicy-TLS13-1-2-2021-06"));
+      set(c, l, "ssl_policy", SL(c, "ELBSecurityPolicy-TLS13-1-2-2021-06"));
     }
     Value *act = M(c);
     if (li->redirect) {
@@ -772,15 +781,15 @@ static void plan_lb(P *c, NetRefs *nr, LbRefs *lr) {
       for (int k = 0; k < lb->nlisteners; k++)
         if (lb->listeners[k].port == li->redirect)
           to = &lb->listeners[k];
-      val_set(c->a, act, "type", S(c, "redirect"));
-      val_set(c->a, act, "port", S(c, fmt(c, "%d", li->redirect)));
-      val_set(c->a, act, "protocol", S(c, to ? to->protocol : "HTTPS"));
-      val_set(c->a, act, "status_code", S(c, "HTTP_301"));
+      val_set_lit(c->a, act, "type", SL(c, "redirect"));
+      val_set_lit(c->a, act, "port", S(c, fmt(c, "%d", li->redirect)));
+      val_set_lit(c->a, act, "protocol", S(c, to ? to->protocol : "HTTPS"));
+      val_set_lit(c->a, act, "status_code", SL(c, "HTTP_301"));
     } else {
-      val_set(c->a, act, "type", S(c, "fixed-response"));
-      val_set(c->a, act, "status_code", S(c, "404"));
-      val_set(c->a, act, "content_type", S(c, "text/plain"));
-      val_set(c->a, act, "message_body", S(c, "Not Found"));
+      val_set_lit(c->a, act, "type", SL(c, "fixed-response"));
+      val_set_lit(c->a, act, "status_code", SL(c, "404"));
+      val_set_lit(c->a, act, "content_type", SL(c, "text/plain"));
+      val_set_lit(c->a, act, "message_body", SL(c, "Not Found"));
     }
     set(c, l, "default_action", act);
     if (li->redirect)
@@ -794,7 +803,7 @@ static void plan_lb(P *c, NetRefs *nr, LbRefs *lr) {
       set(c, rule, "priority", I(c, prio[i]));
       Value *paths = L(c);
       if (!strcmp(s->route, "/")) {
-        push(c, paths, S(c, "/*"));
+        push(c, paths, SL(c, "/*"));
       } else {
         push(c, paths, S(c, s->route));
         push(c, paths, S(c, fmt(c, "%s/*", s->route)));
@@ -835,7 +844,7 @@ static Value *image_repo(P *c, const char *image, Vec *registry_ids) {
     Resource *r = plan_find(c->p, fmt(c, "ecr_repository.%s", rname));
     if (r) {
       vec_push(c->a, registry_ids, (void *)r->id);
-      return RK(c, r, "arn", plan_arn(c->p, "ecr", true, fmt(c, "repository/%s", rname)));
+      return RK(c, r, "arn", plan_arn(c->a, c->p, "ecr", true, fmt(c, "repository/%s", rname)));
     }
   }
   return S(c, fmt(c, "arn:%s:ecr:%s:%s:repository/%s", c->p->partition, region, acct, rname));
@@ -877,13 +886,13 @@ static void plan_exec_role(P *c, SvcRefs *sr, Resource **log_groups) {
     }
   }
   if (repos->list.n) {
-    stmt(c, d, "EcrAuth", actions(c, "ecr_auth"), S(c, "*"));
+    stmt(c, d, "EcrAuth", actions(c, "ecr_auth"), SL(c, "*"));
     stmt(c, d, "PullServiceImages", actions(c, "ecr_pull"), repos);
   }
   Value *logs = L(c);
   for (int i = 0; i < m->nservices; i++)
     push(c, logs, concat2(c, RK(c, log_groups[i], "arn",
-                                 plan_arn(c->p, "logs", true, fmt(c, "log-group:%s", log_groups[i]->name))),
+                                 plan_arn(c->a, c->p, "logs", true, fmt(c, "log-group:%s", log_groups[i]->name))),
                           ":*"));
   if (logs->list.n)
     stmt(c, d, "WriteServiceLogs", actions(c, "logs_write"), logs);
@@ -908,56 +917,56 @@ static void plan_exec_role(P *c, SvcRefs *sr, Resource **log_groups) {
 
 static Value *container(P *c, Service *s, Resource *log_group) {
   Value *ct = M(c);
-  val_set(c->a, ct, "name", S(c, s->key));
-  val_set(c->a, ct, "image", S(c, s->image));
-  val_set(c->a, ct, "essential", B(c, true));
+  val_set_lit(c->a, ct, "name", S(c, s->key));
+  val_set_lit(c->a, ct, "image", S(c, s->image));
+  val_set_lit(c->a, ct, "essential", B(c, true));
   Value *pm = M(c);
-  val_set(c->a, pm, "containerPort", I(c, s->port));
-  val_set(c->a, pm, "protocol", S(c, "tcp"));
+  val_set_lit(c->a, pm, "containerPort", I(c, s->port));
+  val_set_lit(c->a, pm, "protocol", SL(c, "tcp"));
   Value *pms = L(c);
   push(c, pms, pm);
-  val_set(c->a, ct, "portMappings", pms);
+  val_set_lit(c->a, ct, "portMappings", pms);
   Value *env = L(c);
   for (int i = 0; i < s->nenv; i++) {
     Value *e = M(c);
-    val_set(c->a, e, "name", S(c, s->env[i].key));
-    val_set(c->a, e, "value", S(c, s->env[i].value));
+    val_set_lit(c->a, e, "name", S(c, s->env[i].key));
+    val_set_lit(c->a, e, "value", S(c, s->env[i].value));
     push(c, env, e);
   }
-  val_set(c->a, ct, "environment", env);
+  val_set_lit(c->a, ct, "environment", env);
   Value *secrets = L(c);
   for (int i = 0; i < s->nsecrets; i++) {
     Value *e = M(c);
-    val_set(c->a, e, "name", S(c, s->secrets[i].key));
-    val_set(c->a, e, "valueFrom", S(c, s->secrets[i].value));
+    val_set_lit(c->a, e, "name", S(c, s->secrets[i].key));
+    val_set_lit(c->a, e, "valueFrom", S(c, s->secrets[i].value));
     push(c, secrets, e);
   }
-  val_set(c->a, ct, "secrets", secrets);
-  val_set(c->a, ct, "user", S(c, fmt(c, "%d", s->user)));
-  val_set(c->a, ct, "readonlyRootFilesystem", B(c, true));
+  val_set_lit(c->a, ct, "secrets", secrets);
+  val_set_lit(c->a, ct, "user", S(c, fmt(c, "%d", s->user)));
+  val_set_lit(c->a, ct, "readonlyRootFilesystem", B(c, true));
   Value *lp = M(c);
-  val_set(c->a, lp, "initProcessEnabled", B(c, true));
+  val_set_lit(c->a, lp, "initProcessEnabled", B(c, true));
   Value *caps = M(c);
   Value *drop = L(c);
-  push(c, drop, S(c, "ALL"));
-  val_set(c->a, caps, "drop", drop);
-  val_set(c->a, lp, "capabilities", caps);
-  val_set(c->a, ct, "linuxParameters", lp);
+  push(c, drop, SL(c, "ALL"));
+  val_set_lit(c->a, caps, "drop", drop);
+  val_set_lit(c->a, lp, "capabilities", caps);
+  val_set_lit(c->a, ct, "linuxParameters", lp);
   Value *mp = M(c);
-  val_set(c->a, mp, "sourceVolume", S(c, "tmp"));
-  val_set(c->a, mp, "containerPath", S(c, "/tmp"));
-  val_set(c->a, mp, "readOnly", B(c, false));
+  val_set_lit(c->a, mp, "sourceVolume", SL(c, "tmp"));
+  val_set_lit(c->a, mp, "containerPath", SL(c, "/tmp"));
+  val_set_lit(c->a, mp, "readOnly", B(c, false));
   Value *mps = L(c);
   push(c, mps, mp);
-  val_set(c->a, ct, "mountPoints", mps);
+  val_set_lit(c->a, ct, "mountPoints", mps);
   Value *lc = M(c);
-  val_set(c->a, lc, "logDriver", S(c, "awslogs"));
+  val_set_lit(c->a, lc, "logDriver", SL(c, "awslogs"));
   Value *opts = M(c);
-  val_set(c->a, opts, "awslogs-group", RK(c, log_group, "name", log_group->name));
-  val_set(c->a, opts, "awslogs-region", S(c, c->m->region));
-  val_set(c->a, opts, "awslogs-stream-prefix", S(c, "ecs"));
-  val_set(c->a, lc, "options", opts);
-  val_set(c->a, ct, "logConfiguration", lc);
+  val_set_lit(c->a, opts, "awslogs-group", RK(c, log_group, "name", log_group->name));
+  val_set_lit(c->a, opts, "awslogs-region", S(c, c->m->region));
+  val_set_lit(c->a, opts, "awslogs-stream-prefix", SL(c, "ecs"));
+  val_set_lit(c->a, lc, "options", opts);
+  val_set_lit(c->a, ct, "logConfiguration", lc);
   Value *list = L(c);
   push(c, list, ct);
   return list;
@@ -986,7 +995,7 @@ static void plan_task_role(P *c, SvcRefs *sr, int i) {
     if (ac->kind == ACCESS_TABLE) {
       Resource *t = plan_find(c->p, fmt(c, "dynamodb_table.%s", ac->target));
       Value *res = L(c);
-      Value *arn = RK(c, t, "arn", plan_arn(c->p, "dynamodb", true, fmt(c, "table/%s", t->name)));
+      Value *arn = RK(c, t, "arn", plan_arn(c->a, c->p, "dynamodb", true, fmt(c, "table/%s", t->name)));
       push(c, res, arn);
       push(c, res, concat2(c, arn, "/index/*"));
       const char *set_name = ac->mode == MODE_READ ? "table_read" : ac->mode == MODE_WRITE ? "table_write" : "table_read_write";
@@ -1094,15 +1103,15 @@ static void plan_services(P *c, NetRefs *nr, LbRefs *lr, SvcRefs *sr) {
     Resource *td = add(c, "task_definition", s->key, name_fit(c->a, fmt(c, "%s-%s", c->N, s->key), 255, 0), s->at, -1);
     set(c, td, "cpu", I(c, s->cpu));
     set(c, td, "memory", I(c, s->memory));
-    set(c, td, "network_mode", S(c, "awsvpc"));
-    set(c, td, "launch_type", S(c, "FARGATE"));
-    set(c, td, "operating_system_family", S(c, "LINUX"));
-    set(c, td, "cpu_architecture", S(c, "X86_64"));
-    set(c, td, "execution_role", RK(c, sr->exec_role, "arn", plan_arn(c->p, "iam", false, fmt(c, "role/%s", sr->exec_role->name))));
-    set(c, td, "task_role", RK(c, sr->task_role[i], "arn", plan_arn(c->p, "iam", false, fmt(c, "role/%s", sr->task_role[i]->name))));
+    set(c, td, "network_mode", SL(c, "awsvpc"));
+    set(c, td, "launch_type", SL(c, "FARGATE"));
+    set(c, td, "operating_system_family", SL(c, "LINUX"));
+    set(c, td, "cpu_architecture", SL(c, "X86_64"));
+    set(c, td, "execution_role", RK(c, sr->exec_role, "arn", plan_arn(c->a, c->p, "iam", false, fmt(c, "role/%s", sr->exec_role->name))));
+    set(c, td, "task_role", RK(c, sr->task_role[i], "arn", plan_arn(c->a, c->p, "iam", false, fmt(c, "role/%s", sr->task_role[i]->name))));
     Value *vols = L(c);
     Value *vol = M(c);
-    val_set(c->a, vol, "name", S(c, "tmp"));
+    val_set_lit(c->a, vol, "name", SL(c, "tmp"));
     push(c, vols, vol);
     set(c, td, "volumes", vols);
     set(c, td, "containers", container(c, s, logs[i]));
@@ -1111,8 +1120,8 @@ static void plan_services(P *c, NetRefs *nr, LbRefs *lr, SvcRefs *sr) {
     set(c, es, "cluster", R(c, sr->cluster, "arn"));
     set(c, es, "task_definition", R(c, td, "arn"));
     set(c, es, "desired_count", I(c, s->min));
-    set(c, es, "launch_type", S(c, "FARGATE"));
-    set(c, es, "platform_version", S(c, "LATEST"));
+    set(c, es, "launch_type", SL(c, "FARGATE"));
+    set(c, es, "platform_version", SL(c, "LATEST"));
     set(c, es, "subnets", subnets);
     Value *sgs = L(c);
     push(c, sgs, R(c, sr->sg[i], "id"));
@@ -1121,13 +1130,13 @@ static void plan_services(P *c, NetRefs *nr, LbRefs *lr, SvcRefs *sr) {
     set(c, es, "deployment_minimum_healthy_percent", I(c, 100));
     set(c, es, "deployment_maximum_percent", I(c, 200));
     set(c, es, "deployment_circuit_breaker", B(c, true));
-    set(c, es, "propagate_tags", S(c, "SERVICE"));
+    set(c, es, "propagate_tags", SL(c, "SERVICE"));
     set(c, es, "enable_execute_command", B(c, false));
     if (s->route) {
       Value *lb = M(c);
-      val_set(c->a, lb, "target_group", R(c, lr->tg[i], "arn"));
-      val_set(c->a, lb, "container_name", S(c, s->key));
-      val_set(c->a, lb, "container_port", I(c, s->port));
+      val_set_lit(c->a, lb, "target_group", R(c, lr->tg[i], "arn"));
+      val_set_lit(c->a, lb, "container_name", S(c, s->key));
+      val_set_lit(c->a, lb, "container_port", I(c, s->port));
       set(c, es, "load_balancer", lb);
       set(c, es, "health_check_grace_period", I(c, 60));
       const char *suffix = fmt(c, "_%s", s->key);
@@ -1142,13 +1151,13 @@ static void plan_services(P *c, NetRefs *nr, LbRefs *lr, SvcRefs *sr) {
       Resource *st = add(c, "autoscaling_target", s->key, NULL, val_get(s->at, "replicas"), -1);
       st->taggable = false;
       Value *rid = val_concat(c->a);
-      push(c, rid, S(c, "service/"));
+      push(c, rid, SL(c, "service/"));
       push(c, rid, RK(c, sr->cluster, "name", sr->cluster->name));
-      push(c, rid, S(c, "/"));
+      push(c, rid, SL(c, "/"));
       push(c, rid, RK(c, es, "name", es->name));
       set(c, st, "resource_id", rid);
-      set(c, st, "service_namespace", S(c, "ecs"));
-      set(c, st, "scalable_dimension", S(c, "ecs:service:DesiredCount"));
+      set(c, st, "service_namespace", SL(c, "ecs"));
+      set(c, st, "scalable_dimension", SL(c, "ecs:service:DesiredCount"));
       set(c, st, "min_capacity", I(c, s->min));
       set(c, st, "max_capacity", I(c, s->max));
       Resource *sp = add(c, "autoscaling_policy", fmt(c, "%s_cpu", s->key),
@@ -1156,10 +1165,10 @@ static void plan_services(P *c, NetRefs *nr, LbRefs *lr, SvcRefs *sr) {
       sp->taggable = false;
       set(c, sp, "target", R(c, st, "id"));
       set(c, sp, "resource_id", rid);
-      set(c, sp, "service_namespace", S(c, "ecs"));
-      set(c, sp, "scalable_dimension", S(c, "ecs:service:DesiredCount"));
-      set(c, sp, "policy_type", S(c, "TargetTrackingScaling"));
-      set(c, sp, "metric", S(c, "ECSServiceAverageCPUUtilization"));
+      set(c, sp, "service_namespace", SL(c, "ecs"));
+      set(c, sp, "scalable_dimension", SL(c, "ecs:service:DesiredCount"));
+      set(c, sp, "policy_type", SL(c, "TargetTrackingScaling"));
+      set(c, sp, "metric", SL(c, "ECSServiceAverageCPUUtilization"));
       set(c, sp, "target_value", I(c, s->cpu_target));
       set(c, sp, "scale_in_cooldown", I(c, 300));
       set(c, sp, "scale_out_cooldown", I(c, 60));
@@ -1180,21 +1189,44 @@ static void plan_databases(P *c, NetRefs *nr, SvcRefs *sr) {
                         val_get(m->root, "databases"), -1);
   set(c, group, "description", S(c, fmt(c, "%s databases, %s subnets", c->N, tier_name(t))));
   set(c, group, "subnets", subnets);
+  /* The accesses naming each database, in service order: a scan of every
+   * service per database made large specs quadratic. users[first[i]]
+   * up to users[first[i + 1]] name database i. */
+  typedef struct { int k, j; } User;
+  int *first = arena_alloc(c->a, sizeof(int) * (size_t)(m->ndatabases + 2));
+  int nusers = 0;
+  for (int k = 0; k < m->nservices; k++)
+    for (int j = 0; j < m->services[k].naccess; j++) {
+      const Access *ac = &m->services[k].access[j];
+      Database *db = ac->kind == ACCESS_DATABASE ? model_database(m, ac->target) : NULL;
+      if (db) {
+        first[db - m->databases + 2]++;
+        nusers++;
+      }
+    }
+  for (int i = 0; i < m->ndatabases; i++)
+    first[i + 2] += first[i + 1];
+  User *users = arena_alloc(c->a, sizeof(User) * (size_t)(nusers + 1));
+  for (int k = 0; k < m->nservices; k++)
+    for (int j = 0; j < m->services[k].naccess; j++) {
+      const Access *ac = &m->services[k].access[j];
+      Database *db = ac->kind == ACCESS_DATABASE ? model_database(m, ac->target) : NULL;
+      if (db)
+        users[first[db - m->databases + 1]++] = (User){k, j};
+    }
   for (int i = 0; i < m->ndatabases && !full(c); i++) {
     Database *db = &m->databases[i];
     Resource *sg = security_group(c, fmt(c, "database_%s", db->key),
                                   fmt(c, "Database %s: its port from the services that list it", db->key), db->at, nr);
-    for (int k = 0; k < m->nservices; k++) {
+    for (int u = first[i]; u < first[i + 1]; u++) {
+      int k = users[u].k, j = users[u].j;
       Service *s = &m->services[k];
-      for (int j = 0; j < s->naccess; j++)
-        if (s->access[j].kind == ACCESS_DATABASE && !strcmp(s->access[j].target, db->key)) {
-          Resource *in = sg_rule(c, fmt(c, "database_%s_from_%s", db->key, s->key), sg, false, db->port,
-                                 db->port, NULL, sr->sg[k], fmt(c, "From service %s", s->key), s->access[j].at);
-          /* the port is the engine's unless the spec sets one */
-          cite_ports(in, val_get(db->at, "port") ? val_get(db->at, "port") : val_get(db->at, "engine"));
-          sg_rule(c, fmt(c, "service_%s_to_database_%s", s->key, db->key), sr->sg[k], true, db->port,
-                  db->port, NULL, sg, fmt(c, "To database %s", db->key), s->access[j].at);
-        }
+      Resource *in = sg_rule(c, fmt(c, "database_%s_from_%s", db->key, s->key), sg, false, db->port,
+                             db->port, NULL, sr->sg[k], fmt(c, "From service %s", s->key), s->access[j].at);
+      /* the port is the engine's unless the spec sets one */
+      cite_ports(in, val_get(db->at, "port") ? val_get(db->at, "port") : val_get(db->at, "engine"));
+      sg_rule(c, fmt(c, "service_%s_to_database_%s", s->key, db->key), sr->sg[k], true, db->port,
+              db->port, NULL, sg, fmt(c, "To database %s", db->key), s->access[j].at);
     }
     const char *ident = name_fit(c->a, fmt(c, "%s-%s", c->N, db->key), 63, NAME_LOWER | NAME_NO_UNDERSCORE);
     Resource *r = add(c, "db_instance", db->key, ident, db->at, -1);
@@ -1204,7 +1236,7 @@ static void plan_databases(P *c, NetRefs *nr, SvcRefs *sr) {
     set(c, r, "allocated_storage", I(c, db->storage_gb));
     if (db->max_storage_gb)
       set(c, r, "max_allocated_storage", I(c, db->max_storage_gb));
-    set(c, r, "storage_type", S(c, "gp3"));
+    set(c, r, "storage_type", SL(c, "gp3"));
     set(c, r, "storage_encrypted", B(c, true));
     set(c, r, "multi_az", B(c, db->multi_az));
     set(c, r, "backup_retention_period", sourced(I(c, db->backup_days), val_get(db->at, "backup_days")));
@@ -1223,11 +1255,11 @@ static void plan_databases(P *c, NetRefs *nr, SvcRefs *sr) {
     set(c, r, "final_snapshot_identifier", S(c, name_fit(c->a, fmt(c, "%s-final", ident), 255, NAME_LOWER | NAME_NO_UNDERSCORE)));
     Value *logs = L(c);
     if (!strcmp(db->engine, "postgres")) {
-      push(c, logs, S(c, "postgresql"));
-      push(c, logs, S(c, "upgrade"));
+      push(c, logs, SL(c, "postgresql"));
+      push(c, logs, SL(c, "upgrade"));
     } else {
-      push(c, logs, S(c, "error"));
-      push(c, logs, S(c, "slowquery"));
+      push(c, logs, SL(c, "error"));
+      push(c, logs, SL(c, "slowquery"));
     }
     set(c, r, "cloudwatch_logs_exports", logs);
   }
@@ -1249,8 +1281,8 @@ static void plan_tables(P *c) {
     Value *attrs = L(c);
     for (int k = 0; k < t->nattributes; k++) {
       Value *a = M(c);
-      val_set(c->a, a, "name", S(c, t->attributes[k].key));
-      val_set(c->a, a, "type", S(c, t->attributes[k].value));
+      val_set_lit(c->a, a, "name", S(c, t->attributes[k].key));
+      val_set_lit(c->a, a, "type", S(c, t->attributes[k].value));
       push(c, attrs, a);
     }
     set(c, r, "attributes", attrs);
@@ -1258,14 +1290,14 @@ static void plan_tables(P *c) {
     for (int k = 0; k < t->nindexes; k++) {
       TableIndex *ix = &t->indexes[k];
       Value *g = M(c);
-      val_set(c->a, g, "name", S(c, ix->key));
-      val_set(c->a, g, "hash_key", S(c, ix->hash));
+      val_set_lit(c->a, g, "name", S(c, ix->key));
+      val_set_lit(c->a, g, "hash_key", S(c, ix->hash));
       if (ix->range)
-        val_set(c->a, g, "range_key", S(c, ix->range));
-      val_set(c->a, g, "projection_type", S(c, !strcmp(ix->projection, "all") ? "ALL" : "KEYS_ONLY"));
+        val_set_lit(c->a, g, "range_key", S(c, ix->range));
+      val_set_lit(c->a, g, "projection_type", S(c, !strcmp(ix->projection, "all") ? "ALL" : "KEYS_ONLY"));
       if (!t->on_demand) {
-        val_set(c->a, g, "read_capacity", I(c, t->read));
-        val_set(c->a, g, "write_capacity", I(c, t->write));
+        val_set_lit(c->a, g, "read_capacity", I(c, t->read));
+        val_set_lit(c->a, g, "write_capacity", I(c, t->write));
       }
       push(c, gsis, g);
     }
@@ -1293,25 +1325,25 @@ static void plan_registries(P *c) {
     set(c, r, "image_tag_mutability", sourced(S(c, g->immutable_tags ? "IMMUTABLE" : "MUTABLE"),
                                              val_get(g->at, "immutable_tags")));
     set(c, r, "scan_on_push", sourced(B(c, g->scan_on_push), val_get(g->at, "scan_on_push")));
-    set(c, r, "encryption_type", S(c, "AES256"));
+    set(c, r, "encryption_type", SL(c, "AES256"));
     Resource *lp = add(c, "ecr_lifecycle_policy", g->key, NULL, g->at, -1);
     lp->taggable = false;
     set(c, lp, "repository", R(c, r, "name"));
     Value *rule = M(c);
-    val_set(c->a, rule, "rulePriority", I(c, 1));
-    val_set(c->a, rule, "description", S(c, fmt(c, "Keep the last %d images", g->keep_last)));
+    val_set_lit(c->a, rule, "rulePriority", I(c, 1));
+    val_set_lit(c->a, rule, "description", S(c, fmt(c, "Keep the last %d images", g->keep_last)));
     Value *sel = M(c);
-    val_set(c->a, sel, "tagStatus", S(c, "any"));
-    val_set(c->a, sel, "countType", S(c, "imageCountMoreThan"));
-    val_set(c->a, sel, "countNumber", I(c, g->keep_last));
-    val_set(c->a, rule, "selection", sel);
+    val_set_lit(c->a, sel, "tagStatus", SL(c, "any"));
+    val_set_lit(c->a, sel, "countType", SL(c, "imageCountMoreThan"));
+    val_set_lit(c->a, sel, "countNumber", I(c, g->keep_last));
+    val_set_lit(c->a, rule, "selection", sel);
     Value *act = M(c);
-    val_set(c->a, act, "type", S(c, "expire"));
-    val_set(c->a, rule, "action", act);
+    val_set_lit(c->a, act, "type", SL(c, "expire"));
+    val_set_lit(c->a, rule, "action", act);
     Value *rules = L(c);
     push(c, rules, rule);
     Value *pol = M(c);
-    val_set(c->a, pol, "rules", rules);
+    val_set_lit(c->a, pol, "rules", rules);
     set(c, lp, "policy", pol);
   }
 }
@@ -1346,7 +1378,7 @@ static void plan_roles(P *c) {
         vec_push(c->a, &regs[x->grants[g].kind == GRANT_ECR_PUSH ? 0 : 1], (void *)x->grants[g].registries[k]);
     if (regs[0].len || regs[1].len)
       /* GetAuthorizationToken cannot be scoped: its own statement on "*". */
-      stmt(c, d, "EcrAuthorizationToken", actions(c, "ecr_auth"), S(c, "*"));
+      stmt(c, d, "EcrAuthorizationToken", actions(c, "ecr_auth"), SL(c, "*"));
     for (int g = 0; g < 2; g++) {
       if (!regs[g].len)
         continue;
@@ -1354,7 +1386,7 @@ static void plan_roles(P *c) {
       Value *res = L(c);
       for (int k = 0; k < regs[g].len; k++) {
         Resource *repo = plan_find(c->p, fmt(c, "ecr_repository.%s", (const char *)regs[g].items[k]));
-        push(c, res, RK(c, repo, "arn", plan_arn(c->p, "ecr", true, fmt(c, "repository/%s", repo->name))));
+        push(c, res, RK(c, repo, "arn", plan_arn(c->a, c->p, "ecr", true, fmt(c, "repository/%s", repo->name))));
       }
       stmt(c, d, g == 0 ? "EcrPush" : "EcrPull", actions(c, g == 0 ? "ecr_push" : "ecr_pull"), res);
     }
@@ -1372,7 +1404,7 @@ static void plan_roles(P *c) {
     set(c, tp, "principal", S(c, principal));
     Value *td = doc(c);
     stmt(c, td, "AssumeRole", actions(c, "assume_role"),
-         RK(c, role, "arn", plan_arn(c->p, "iam", false, fmt(c, "role/%s", name))));
+         RK(c, role, "arn", plan_arn(c->a, c->p, "iam", false, fmt(c, "role/%s", name))));
     set(c, tp, "policy", td);
   }
 }

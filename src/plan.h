@@ -54,8 +54,8 @@ void plan_insert(Plan *p, Resource *r);
 /* Resources of one kind, in plan order: a view into the plan's index,
  * to be read, never changed. */
 int plan_of_kind(const Plan *p, const char *kind, Resource ***out);
-/* "arn:<partition>:<service>:<region>:<account>:<rest>", NULL without an account. */
-const char *plan_arn(const Plan *p, const char *service, bool regional, const char *rest);
+/* "arn:<partition>:<service>:<region>:<account>:<rest>" in a, NULL without an account. */
+const char *plan_arn(Arena *a, const Plan *p, const char *service, bool regional, const char *rest);
 
 void plan_print_text(const Plan *p, Buf *out);
 /* The plan as JSON, documented in docs/plan.md: appended to 'out', or

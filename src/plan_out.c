@@ -19,7 +19,12 @@
  * same tree: a plan has tens of thousands of resources on a large spec,
  * and building, dumping and freeing a jansson tree of it cost ten times
  * the writing and a hundred MB of heap. Strings are checked as UTF-8 and a
- * byte that is not (which jansson would refuse) becomes U+FFFD. */
+ * byte that is not (which jansson would refuse) becomes U+FFFD.
+ *
+ * Every piece is written in place: room() makes space in the buffer once
+ * and the bytes are stored directly, since a call per byte (buf_putc,
+ * buf_indent) cost more than the JSON itself. The buffer's NUL comes back
+ * when the document is done. */
 
 typedef struct JW {
   Buf *b;
@@ -27,9 +32,60 @@ typedef struct JW {
   size_t top, cap;
 } JW;
 
+static void *xrealloc(void *p, size_t n) {
+  p = realloc(p, n);
+  if (!p) {
+    fputs("infrac: out of memory\n", stderr);
+    abort();
+  }
+  return p;
+}
+
+/* Space for n more bytes (and the final NUL) at the end of b. */
+static char *room(Buf *b, size_t n) {
+  if (b->len + n + 1 > b->cap) {
+    while (b->len + n + 1 > b->cap)
+      b->cap *= 2;
+    b->data = xrealloc(b->data, b->cap);
+  }
+  return b->data + b->len;
+}
+
+static void put(JW *w, const char *s, size_t n) {
+  memcpy(room(w->b, n), s, n);
+  w->b->len += n;
+}
+#define PUT(w, lit) put((w), (lit), sizeof(lit) - 1)
+
 static void jw_indent(JW *w, int depth) {
-  buf_putc(w->b, '\n');
-  buf_indent(w->b, 2 * depth);
+  size_t n = 2 * (size_t)depth;
+  char *o = room(w->b, n + 1);
+  o[0] = '\n';
+  memset(o + 1, ' ', n);
+  w->b->len += n + 1;
+}
+
+/* The separator before an item or entry: ",\n" when one came before, then
+ * the indent. */
+static void jw_next(JW *w, bool comma, int depth) {
+  size_t n = 2 * (size_t)depth;
+  char *o = room(w->b, n + 2);
+  if (comma)
+    *o++ = ',', w->b->len++;
+  o[0] = '\n';
+  memset(o + 1, ' ', n);
+  w->b->len += n + 1;
+}
+
+static void jw_int(JW *w, long long i) {
+  char s[24], *e = s + sizeof s, *q = e;
+  unsigned long long u = i < 0 ? 0 - (unsigned long long)i : (unsigned long long)i;
+  do
+    *--q = (char)('0' + u % 10);
+  while (u /= 10);
+  if (i < 0)
+    *--q = '-';
+  put(w, q, (size_t)(e - q));
 }
 
 /* Length of the valid UTF-8 sequence at s, 0 when it is not one. */
@@ -47,41 +103,50 @@ static int utf8_len(const unsigned char *s) {
   return n;
 }
 
+/* 1 for the ASCII bytes a JSON string holds as they are. */
+static const unsigned char plain_ascii[256] = {
+    [0x20] = 1, [0x21] = 1, [0x23 ... 0x5B] = 1, [0x5D ... 0x7F] = 1,
+};
+
 static void jw_str(JW *w, const char *str) {
   const unsigned char *s = (const unsigned char *)str, *run = s;
-  buf_putc(w->b, '"');
+  PUT(w, "\"");
   for (;;) {
+    while (plain_ascii[*s])
+      s++;
     unsigned char c = *s;
-    int n = c >= 0x20 && c != '"' && c != '\\' ? utf8_len(s) : 0;
+    int n = c >= 0x80 ? utf8_len(s) : 0;
     if (n) {
       s += n;
       continue;
     }
-    buf_add(w->b, (const char *)run, (size_t)(s - run));
+    put(w, (const char *)run, (size_t)(s - run));
     if (!c)
       break;
     switch (c) {
-    case '"': buf_puts(w->b, "\\\""); break;
-    case '\\': buf_puts(w->b, "\\\\"); break;
-    case '\b': buf_puts(w->b, "\\b"); break;
-    case '\f': buf_puts(w->b, "\\f"); break;
-    case '\n': buf_puts(w->b, "\\n"); break;
-    case '\r': buf_puts(w->b, "\\r"); break;
-    case '\t': buf_puts(w->b, "\\t"); break;
+    case '"': PUT(w, "\\\""); break;
+    case '\\': PUT(w, "\\\\"); break;
+    case '\b': PUT(w, "\\b"); break;
+    case '\f': PUT(w, "\\f"); break;
+    case '\n': PUT(w, "\\n"); break;
+    case '\r': PUT(w, "\\r"); break;
+    case '\t': PUT(w, "\\t"); break;
     default:
-      if (c < 0x20)
-        buf_printf(w->b, "\\u%04X", c);
-      else
-        buf_puts(w->b, "\xEF\xBF\xBD");   /* not UTF-8 */
+      if (c < 0x20) {
+        char u[7] = {'\\', 'u', '0', '0', "0123456789ABCDEF"[c >> 4], "0123456789ABCDEF"[c & 15], 0};
+        put(w, u, 6);
+      } else {
+        PUT(w, "\xEF\xBF\xBD");   /* not UTF-8 */
+      }
     }
     run = ++s;
   }
-  buf_putc(w->b, '"');
+  PUT(w, "\"");
 }
 
 static void jw_real(JW *w, double f) {
   if (!isfinite(f)) {
-    buf_puts(w->b, "null");
+    PUT(w, "null");
     return;
   }
   /* jansson's jsonp_dtostr: %.17g, a ".0" when it reads as an integer,
@@ -101,93 +166,106 @@ static void jw_real(JW *w, double f) {
       from++;
     memmove(to, from, strlen(from) + 1);
   }
-  buf_puts(w->b, s);
-}
-
-static int cmp_entry_key(const void *x, const void *y) {
-  return strcmp((*(MapEntry *const *)x)->key, (*(MapEntry *const *)y)->key);
+  put(w, s, strlen(s));
 }
 
 static void jw_value(JW *w, const Value *v, int depth);
 
 static void jw_list(JW *w, Value *const *items, int n, int depth) {
   if (!n) {
-    buf_puts(w->b, "[]");
+    PUT(w, "[]");
     return;
   }
-  buf_putc(w->b, '[');
+  PUT(w, "[");
   for (int i = 0; i < n; i++) {
-    if (i)
-      buf_putc(w->b, ',');
-    jw_indent(w, depth + 1);
+    jw_next(w, i, depth + 1);
     jw_value(w, items[i], depth + 1);
   }
   jw_indent(w, depth);
-  buf_putc(w->b, ']');
+  PUT(w, "]");
+}
+
+/* Sorts by key, stably: most maps are small and many already in order,
+ * where insertion beats qsort. */
+static void sort_entries(MapEntry **e, size_t n) {
+  for (size_t i = 1; i < n; i++) {
+    MapEntry *x = e[i];
+    size_t j = i;
+    while (j && strcmp(e[j - 1]->key, x->key) > 0) {
+      e[j] = e[j - 1];
+      j--;
+    }
+    e[j] = x;
+  }
+}
+
+static int cmp_entry_key(const void *x, const void *y) {
+  return strcmp((*(MapEntry *const *)x)->key, (*(MapEntry *const *)y)->key);
 }
 
 /* A map's entries sorted by key on the writer's stack, then written. */
 static void jw_map(JW *w, const Value *v, int depth) {
   int n = v->map.n;
   if (!n) {
-    buf_puts(w->b, "{}");
+    PUT(w, "{}");
     return;
   }
   if (!w->stack || w->top + (size_t)n > w->cap) {
     while (w->cap < 256 || w->top + (size_t)n > w->cap)
       w->cap = w->cap ? w->cap * 2 : 256;
-    MapEntry **s = realloc(w->stack, sizeof *s * w->cap);
-    if (!s) {
-      fputs("infrac: out of memory\n", stderr);
-      abort();
-    }
-    w->stack = s;
+    w->stack = xrealloc(w->stack, sizeof *w->stack * w->cap);
   }
   size_t base = w->top;
   for (int i = 0; i < n; i++)
     w->stack[base + (size_t)i] = &v->map.entries[i];
-  qsort(w->stack + base, (size_t)n, sizeof *w->stack, cmp_entry_key);
+  if (n <= 32)
+    sort_entries(w->stack + base, (size_t)n);
+  else
+    qsort(w->stack + base, (size_t)n, sizeof *w->stack, cmp_entry_key);
   w->top += (size_t)n;
-  buf_putc(w->b, '{');
+  PUT(w, "{");
   for (int i = 0; i < n; i++) {
     const MapEntry *e = w->stack[base + (size_t)i];
-    if (i)
-      buf_putc(w->b, ',');
-    jw_indent(w, depth + 1);
+    jw_next(w, i, depth + 1);
     jw_str(w, e->key);
-    buf_puts(w->b, ": ");
+    PUT(w, ": ");
     jw_value(w, e->val, depth + 1);
   }
   w->top = base;
   jw_indent(w, depth);
-  buf_putc(w->b, '}');
+  PUT(w, "}");
 }
 
-/* A fixed object: its keys must already be in sorted order. */
+/* A fixed object: its keys must already be in sorted order, and written
+ * as JSON already (quoted, no escapes needed). */
 static void jw_key(JW *w, bool *first, const char *key, int depth) {
-  if (!*first)
-    buf_putc(w->b, ',');
+  jw_next(w, !*first, depth + 1);
   *first = false;
-  jw_indent(w, depth + 1);
-  jw_str(w, key);
-  buf_puts(w->b, ": ");
+  PUT(w, "\"");
+  put(w, key, strlen(key));
+  PUT(w, "\": ");
 }
 
 static void jw_value(JW *w, const Value *v, int depth) {
   bool first = true;
   switch (v->kind) {
-  case V_NULL: buf_puts(w->b, "null"); return;
-  case V_BOOL: buf_puts(w->b, v->b ? "true" : "false"); return;
-  case V_INT: buf_printf(w->b, "%lld", v->i); return;
+  case V_NULL: PUT(w, "null"); return;
+  case V_BOOL:
+    if (v->b)
+      PUT(w, "true");
+    else
+      PUT(w, "false");
+    return;
+  case V_INT: jw_int(w, v->i); return;
   case V_FLOAT: jw_real(w, v->f); return;
   case V_STR: jw_str(w, v->s); return;
   case V_AZ:
-    buf_putc(w->b, '{');
+    PUT(w, "{");
     jw_key(w, &first, "az", depth);
-    buf_printf(w->b, "%d", v->az);
+    jw_int(w, v->az);
     break;
   case V_REF:
-    buf_putc(w->b, '{');
+    PUT(w, "{");
     jw_key(w, &first, "attr", depth);
     jw_str(w, v->ref.attr);
     jw_key(w, &first, "ref", depth);
@@ -198,48 +276,88 @@ static void jw_value(JW *w, const Value *v, int depth) {
     }
     break;
   case V_CONCAT:
-    buf_putc(w->b, '{');
+    PUT(w, "{");
     jw_key(w, &first, "join", depth);
     jw_list(w, v->concat.parts, v->concat.n, depth + 1);
     break;
   case V_LIST: jw_list(w, v->list.items, v->list.n, depth); return;
   case V_MAP: jw_map(w, v, depth); return;
-  default: buf_puts(w->b, "null"); return;
+  default: PUT(w, "null"); return;
   }
   jw_indent(w, depth);
-  buf_putc(w->b, '}');
+  PUT(w, "}");
 }
 
 static void jw_ids(JW *w, const Vec *v, int depth) {
   if (!v->len) {
-    buf_puts(w->b, "[]");
+    PUT(w, "[]");
     return;
   }
-  buf_putc(w->b, '[');
+  PUT(w, "[");
   for (int i = 0; i < v->len; i++) {
-    if (i)
-      buf_putc(w->b, ',');
-    jw_indent(w, depth + 1);
+    jw_next(w, i, depth + 1);
     jw_str(w, v->items[i]);
   }
   jw_indent(w, depth);
-  buf_putc(w->b, ']');
+  PUT(w, "]");
+}
+
+static int cmp_tag(const void *x, const void *y) {
+  return strcmp((*(const KV *const *)x)->key, (*(const KV *const *)y)->key);
+}
+
+/* The model's tags in key order, as a map of them would be: a key given
+ * twice keeps its last value. Sorted on the heap, not in the plan's arena,
+ * which other threads read. */
+static void jw_tags(JW *w, const Model *m, int depth) {
+  if (!m->ntags) {
+    PUT(w, "{}");
+    return;
+  }
+  const KV **t = xrealloc(NULL, sizeof *t * (size_t)m->ntags);
+  for (int i = 0; i < m->ntags; i++)
+    t[i] = &m->tags[i];
+  /* stable, so the last of equal keys is the last of its run */
+  for (int i = 1; i < m->ntags; i++)
+    for (int j = i; j && cmp_tag(&t[j - 1], &t[j]) > 0; j--) {
+      const KV *x = t[j];
+      t[j] = t[j - 1];
+      t[j - 1] = x;
+    }
+  PUT(w, "{");
+  bool first = true;
+  for (int i = 0; i < m->ntags; i++) {
+    if (i + 1 < m->ntags && !strcmp(t[i]->key, t[i + 1]->key))
+      continue;
+    jw_next(w, !first, depth + 1);
+    first = false;
+    jw_str(w, t[i]->key);
+    PUT(w, ": ");
+    jw_str(w, t[i]->value);
+  }
+  jw_indent(w, depth);
+  PUT(w, "}");
+  free(t);
+}
+
+static void jw_str_or_null(JW *w, const char *s) {
+  if (s)
+    jw_str(w, s);
+  else
+    PUT(w, "null");
 }
 
 void plan_write_json(const Plan *p, Buf *out) {
   const Model *m = p->m;
   JW w = {out, NULL, 0, 0};
   bool first = true;
-  buf_putc(out, '{');
+  PUT(&w, "{");
   jw_key(&w, &first, "account", 0);
-  if (m->account)
-    jw_str(&w, m->account);
-  else
-    buf_puts(out, "null");
+  jw_str_or_null(&w, m->account);
   jw_key(&w, &first, "env", 0);
   jw_str(&w, m->env);
   jw_key(&w, &first, "infrac", 0);
-  buf_puts(out, "1");
+  PUT(&w, "1");
   jw_key(&w, &first, "name", 0);
   jw_str(&w, m->name);
   jw_key(&w, &first, "partition", 0);
@@ -248,16 +366,14 @@ void plan_write_json(const Plan *p, Buf *out) {
   jw_str(&w, m->region);
   jw_key(&w, &first, "resources", 0);
   if (!p->resources.len)
-    buf_puts(out, "[]");
+    PUT(&w, "[]");
   else
-    buf_putc(out, '[');
+    PUT(&w, "[");
   for (int i = 0; i < p->resources.len; i++) {
     const Resource *r = p->resources.items[i];
     bool f = true;
-    if (i)
-      buf_putc(out, ',');
-    jw_indent(&w, 2);
-    buf_putc(out, '{');
+    jw_next(&w, i, 2);
+    PUT(&w, "{");
     if (r->after.len) {
       jw_key(&w, &f, "after", 2);
       jw_ids(&w, &r->after, 3);
@@ -266,13 +382,13 @@ void plan_write_json(const Plan *p, Buf *out) {
     jw_value(&w, r->attrs, 3);
     if (r->az >= 0) {
       jw_key(&w, &f, "az", 2);
-      buf_printf(out, "%d", r->az);
+      jw_int(&w, r->az);
     }
     jw_key(&w, &f, "depends_on", 2);
     jw_ids(&w, &r->deps, 3);
     if (r->external) {
       jw_key(&w, &f, "external", 2);
-      buf_puts(out, "true");
+      PUT(&w, "true");
     }
     jw_key(&w, &f, "id", 2);
     jw_str(&w, r->id);
@@ -281,25 +397,19 @@ void plan_write_json(const Plan *p, Buf *out) {
     jw_key(&w, &f, "kind", 2);
     jw_str(&w, r->kind);
     jw_key(&w, &f, "name", 2);
-    if (r->name)
-      jw_str(&w, r->name);
-    else
-      buf_puts(out, "null");
+    jw_str_or_null(&w, r->name);
     jw_indent(&w, 2);
-    buf_putc(out, '}');
+    PUT(&w, "}");
   }
   if (p->resources.len) {
     jw_indent(&w, 1);
-    buf_putc(out, ']');
+    PUT(&w, "]");
   }
   jw_key(&w, &first, "tags", 0);
-  /* tags in key order, as a map would be */
-  Value *tags = val_map(p->arena);
-  for (int i = 0; i < m->ntags; i++)
-    val_set(p->arena, tags, m->tags[i].key, val_str(p->arena, m->tags[i].value));
-  jw_value(&w, tags, 1);
+  jw_tags(&w, m, 1);
   jw_indent(&w, 0);
-  buf_putc(out, '}');
+  PUT(&w, "}");
+  out->data[out->len] = '\0';
   free(w.stack);
 }
 

@@ -176,11 +176,11 @@ json_t *pol_resolve(const Plan *p, const Value *v) { return resolve(p, v, 0); }
 
 /* ---- the JSON the command prints ---- */
 
-json_t *pol_role_json(const Plan *p, const PolRole *r) {
+json_t *pol_role_json(Arena *a, const Plan *p, const PolRole *r) {
   json_t *o = json_object();
   const char *name = r->role->name ? r->role->name : r->role->key;
   json_object_set_new(o, "role", jstr(name));
-  Value *ref = val_ref(p->arena, r->role->id, "arn", plan_arn(p, "iam", false, arena_printf(p->arena, "role/%s", name)));
+  Value *ref = val_ref(a, r->role->id, "arn", plan_arn(a, p, "iam", false, arena_printf(a, "role/%s", name)));
   json_object_set_new(o, "arn", pol_resolve(p, ref));
   const Value *msd = val_get(r->role->attrs, "max_session_duration");
   if (msd)
@@ -210,7 +210,7 @@ json_t *pol_all_json(Arena *a, const Plan *p) {
   json_object_set_new(root, "cross_account_roles", json_object());
   json_object_set_new(root, "services", json_object());
   for (int i = 0; i < n; i++) {
-    json_t *j = pol_role_json(p, &roles[i]);
+    json_t *j = pol_role_json(a, p, &roles[i]);
     if (roles[i].section)
       json_object_set_new(json_object_get(root, roles[i].section), roles[i].key, j);
     else
@@ -301,7 +301,7 @@ int run_policy(const Options *o) {
       buf_release(&b);
       return finish(a, &d, EXIT_INVALID);
     }
-    out = pol_role_json(p, &roles[hit]);
+    out = pol_role_json(a, p, &roles[hit]);
   }
   size_t len;
   char *text = pol_dump(a, out, &len);

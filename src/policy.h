@@ -47,7 +47,7 @@ json_t *pol_resolve(const Plan *p, const Value *v);
 /* The role as `infrac policy SPEC ROLE` prints it: its documents and what
  * a reader needs beside them (role name and ARN, session length, where the
  * trusted side's policy goes). */
-json_t *pol_role_json(const Plan *p, const PolRole *r);
+json_t *pol_role_json(Arena *a, const Plan *p, const PolRole *r);
 /* Every role: {"cross_account_roles": {KEY: role}, "services": {KEY: role},
  * "task_execution": role, "flow_logs": role}, shared roles when present. */
 json_t *pol_all_json(Arena *a, const Plan *p);

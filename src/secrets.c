@@ -8,6 +8,7 @@
 
 #include <ctype.h>
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "tmpl.h"
@@ -23,10 +24,37 @@ static int run_of(const char *s, const char *alphabet) {
 #define ALNUM "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 #define HEX "0123456789abcdef"
 
+/* What one pass over a value learns: its length and the bytes in it.
+ * A shape whose prefix has a byte the value lacks, or that is longer than
+ * the value, cannot be in it, so most checks end without a scan. */
+typedef struct Seen {
+  size_t len;
+  uint64_t bytes[4];
+} Seen;
+
+static void seen_of(Seen *sn, const char *v) {
+  memset(sn, 0, sizeof *sn);
+  const unsigned char *p = (const unsigned char *)v;
+  for (; *p; p++)
+    sn->bytes[*p >> 6] |= (uint64_t)1 << (*p & 63);
+  sn->len = (size_t)(p - (const unsigned char *)v);
+}
+
+static bool seen_all(const Seen *sn, const char *chars) {
+  for (const unsigned char *p = (const unsigned char *)chars; *p; p++)
+    if (!(sn->bytes[*p >> 6] & ((uint64_t)1 << (*p & 63))))
+      return false;
+  return true;
+}
+
 /* A token with 'prefix' followed by at least 'min' characters of 'alphabet',
  * not glued to other word characters on the left. */
-static bool has_token(const char *s, const char *prefix, const char *alphabet, int min) {
+static bool has_token(const char *s, const Seen *sn, const char *prefix, const char *alphabet, int min) {
+  if (!seen_all(sn, prefix))
+    return false;
   size_t pl = strlen(prefix);
+  if (sn->len < pl + (size_t)min)
+    return false;
   for (const char *p = strstr(s, prefix); p; p = strstr(p + 1, prefix)) {
     if (p > s && (isalnum((unsigned char)p[-1]) || p[-1] == '_'))
       continue;
@@ -63,8 +91,10 @@ static bool key_has_word(const char *key, const char *const *words) {
   for (; n < sizeof low - 1 && key[n]; n++)
     low[n] = (char)tolower((unsigned char)key[n]);
   low[n] = '\0';
+  Seen sn;   /* a word with a byte the key lacks is not in it */
+  seen_of(&sn, low);
   for (const char *const *w = words ? words : default_words; *w; w++)
-    if (strstr(low, *w))
+    if (seen_all(&sn, *w) && strstr(low, *w))
       return true;
   return false;
 }
@@ -131,9 +161,10 @@ static bool has_jwt(const char *v) {
   return false;
 }
 
-static bool is_reference(const char *v) {
+static bool is_reference(const char *v, const Seen *sn) {
   return strncmp(v, "arn:", 4) == 0 || strncmp(v, "sha256:", 7) == 0 ||
-         strstr(v, "://") || strstr(v, "${") || strstr(v, "{{resolve:");
+         (seen_all(sn, ":/") && strstr(v, "://")) || (seen_all(sn, "${") && strstr(v, "${")) ||
+         (seen_all(sn, "{:") && strstr(v, "{{resolve:"));
 }
 
 /* scheme://user:password@host: the password sits between the first ':'
@@ -156,8 +187,8 @@ static bool url_password(const char *v) {
   return !(colon[1] == '$' && colon[2] == '{');
 }
 
-static bool is_uuid(const char *v) {
-  if (strlen(v) != 36)
+static bool is_uuid(const char *v, size_t len) {
+  if (len != 36)
     return false;
   for (int i = 0; i < 36; i++) {
     bool dash = i == 8 || i == 13 || i == 18 || i == 23;
@@ -171,51 +202,63 @@ const char *secret_kind(const char *key, const char *value) { return secret_kind
 
 const char *secret_kind_with(const char *key, const char *value, const char *const *words) {
   const char *v = value;
-  if (strstr(v, "-----BEGIN") && strstr(v, "PRIVATE KEY"))
+  /* Each shape below needs a least length and some bytes (see Seen):
+   * the scan for one is skipped when the value cannot hold it. */
+  Seen sn;
+  seen_of(&sn, v);
+  size_t len = sn.len;
+  if (len >= 11 && seen_all(&sn, "-BPK") && strstr(v, "-----BEGIN") && strstr(v, "PRIVATE KEY"))
     return "a private key block";
-  if (has_token(v, "AKIA", UPPER_DIGITS, 16) || has_token(v, "ASIA", UPPER_DIGITS, 16))
+  if (has_token(v, &sn, "AKIA", UPPER_DIGITS, 16) || has_token(v, &sn, "ASIA", UPPER_DIGITS, 16))
     return "an AWS access key ID";
   static const char *slack[] = {"xoxb-", "xoxp-", "xoxa-", "xoxr-", "xoxs-", "xoxe-"};
-  for (size_t i = 0; i < sizeof slack / sizeof *slack; i++)
-    if (has_token(v, slack[i], ALNUM "-", 10))
-      return "a Slack token";
+  /* each family's prefixes share some bytes: test those once */
+  if (seen_all(&sn, "xox-"))
+    for (size_t i = 0; i < sizeof slack / sizeof *slack; i++)
+      if (has_token(v, &sn, slack[i], ALNUM "-", 10))
+        return "a Slack token";
   static const char *github[] = {"ghp_", "gho_", "ghu_", "ghs_", "ghr_"};
-  for (size_t i = 0; i < sizeof github / sizeof *github; i++)
-    if (has_token(v, github[i], ALNUM, 36))
-      return "a GitHub token";
-  if (has_token(v, "github_pat_", ALNUM "_", 40))
+  if (seen_all(&sn, "gh_"))
+    for (size_t i = 0; i < sizeof github / sizeof *github; i++)
+      if (has_token(v, &sn, github[i], ALNUM, 36))
+        return "a GitHub token";
+  if (has_token(v, &sn, "github_pat_", ALNUM "_", 40))
     return "a GitHub token";
   static const char *gitlab[] = {"glpat-", "glrt-", "gldt-", "glptt-", "glsoat-"};
-  for (size_t i = 0; i < sizeof gitlab / sizeof *gitlab; i++)
-    if (has_token(v, gitlab[i], ALNUM "-_", 20))
-      return "a GitLab token";
+  if (seen_all(&sn, "glt-"))
+    for (size_t i = 0; i < sizeof gitlab / sizeof *gitlab; i++)
+      if (has_token(v, &sn, gitlab[i], ALNUM "-_", 20))
+        return "a GitLab token";
   static const char *sonar[] = {"squ_", "sqp_", "sqa_"};
-  for (size_t i = 0; i < sizeof sonar / sizeof *sonar; i++)
-    if (has_token(v, sonar[i], HEX, 40))
-      return "a SonarQube token";
+  if (seen_all(&sn, "sq_"))
+    for (size_t i = 0; i < sizeof sonar / sizeof *sonar; i++)
+      if (has_token(v, &sn, sonar[i], HEX, 40))
+        return "a SonarQube token";
   static const char *stripe[] = {"sk_live_", "rk_live_", "sk_test_", "rk_test_"};
-  for (size_t i = 0; i < sizeof stripe / sizeof *stripe; i++)
-    if (has_token(v, stripe[i], ALNUM, 24))
-      return "a Stripe API key";
-  if (has_token(v, "AIza", ALNUM "-_", 35))
+  if (seen_all(&sn, "k_e"))
+    for (size_t i = 0; i < sizeof stripe / sizeof *stripe; i++)
+      if (has_token(v, &sn, stripe[i], ALNUM, 24))
+        return "a Stripe API key";
+  if (has_token(v, &sn, "AIza", ALNUM "-_", 35))
     return "a Google API key";
-  if (has_token(v, "npm_", ALNUM, 36))
+  if (has_token(v, &sn, "npm_", ALNUM, 36))
     return "an npm access token";
-  if (has_jwt(v))
+  if (len >= 38 && seen_all(&sn, "eyJ.") && has_jwt(v))   /* 10 + '.' + 10 + '.' + 16 */
     return "a JSON Web Token";
-  if (strstr(v, "hooks.slack.com/services/T") || strstr(v, "hooks.slack.com/workflows/"))
+  if (len >= 26 && seen_all(&sn, "hooks.lac/") &&
+      (strstr(v, "hooks.slack.com/services/T") || strstr(v, "hooks.slack.com/workflows/")))
     return "a Slack webhook URL";
-  if (url_password(v))
+  if (seen_all(&sn, ":/@") && url_password(v))
     return "a URL with an embedded password";
-  if (is_reference(v) || is_uuid(v))
+  if (is_reference(v, &sn) || is_uuid(v, len))
     return NULL;
   /* AWS secret access keys: 40 characters of base64-ish alphabet. */
-  if (strlen(v) == 40 && run_of(v, ALNUM "/+") == 40 && secret_entropy(v) > 4.0 &&
+  if (len == 40 && run_of(v, ALNUM "/+") == 40 && secret_entropy(v) > 4.0 &&
       strpbrk(v, "0123456789") && strpbrk(v, "abcdefghijklmnopqrstuvwxyz") &&
       strpbrk(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
     return "an AWS secret access key";
-  if (key_has_word(key, words) && strlen(v) >= 8 && !strchr(v, ' ') && !is_slug(v)) {
-    size_t n = strlen(v);
+  if (len >= 8 && key_has_word(key, words) && !strchr(v, ' ') && !is_slug(v)) {
+    size_t n = len;
     double h = secret_entropy(v);
     if ((n >= 16 && h >= 3.5) || (n >= 8 && h >= 2.5 && strpbrk(v, "0123456789") &&
                                   strpbrk(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")))

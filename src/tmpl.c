@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "jobs.h"
 #include "load.h"
 
 static const char *override_dir;
@@ -14,47 +15,54 @@ void tmpl_set_dir(const char *dir) { override_dir = dir; }
 
 /* Parsed templates are cached in the arena that holds them (the root of a
  * scratch arena), so they go away with it and a fresh arena reads them
- * afresh. */
+ * afresh. Emitters on several threads share the cache (see jobs.h). */
 typedef struct Cached {
   const char *name;
   Value *value;
+  const char *file, *text;   /* its source, registered again with each Diags */
+  size_t len;
   struct Cached *next;
 } Cached;
+
+static Value *parse(Arena *a, Diags *d, const char *name, const char **file) {
+  if (override_dir) {
+    const char *path = arena_printf(a, "%s/%s", override_dir, name);
+    struct stat st;
+    if (stat(path, &st) == 0) {
+      *file = path;
+      return spec_load_file(a, d, path);
+    }
+  }
+  for (const TmplFile *t = tmpl_embedded; t->name; t++)
+    if (!strcmp(t->name, name)) {
+      *file = arena_printf(a, "<templates>/%s", name);
+      return spec_load_text(a, d, *file, t->data, t->len, spec_is_json(name));
+    }
+  diag_error(d, (Pos){0}, NULL, "template %s is missing", name);
+  return NULL;
+}
 
 Value *tmpl_get(Arena *a, Diags *d, const char *name) {
   while (a->parent)
     a = a->parent;   /* a scratch arena's templates live as long as its parent */
-  for (Cached *c = a->tmpl; c; c = c->next)
-    if (!strcmp(c->name, name))
-      return c->value;
-  Value *v = NULL;
-  const char *path = NULL;
-  if (override_dir) {
-    path = arena_printf(a, "%s/%s", override_dir, name);
-    struct stat st;
-    if (stat(path, &st) != 0)
-      path = NULL;
-  }
-  if (path) {
-    v = spec_load_file(a, d, path);
+  jobs_lock();
+  Cached *c = a->tmpl;
+  while (c && strcmp(c->name, name))
+    c = c->next;
+  if (c) {
+    diag_source(d, c->file, c->text, c->len);
   } else {
-    const TmplFile *f = NULL;
-    for (const TmplFile *t = tmpl_embedded; t->name; t++)
-      if (!strcmp(t->name, name))
-        f = t;
-    if (!f) {
-      diag_error(d, (Pos){0}, NULL, "template %s is missing", name);
-      return NULL;
+    const char *file = NULL;
+    Value *v = parse(a, d, name, &file);
+    if (v) {
+      const Source *src = diag_find_source(d, file);
+      c = arena_alloc(a, sizeof *c);
+      *c = (Cached){arena_strdup(a, name), v, file, src ? src->text : "", src ? src->len : 0, a->tmpl};
+      a->tmpl = c;
     }
-    v = spec_load_text(a, d, arena_printf(a, "<templates>/%s", name), f->data, f->len,
-                       spec_is_json(name));
   }
-  if (!v)
-    return NULL;
-  Cached *c = arena_alloc(a, sizeof *c);
-  *c = (Cached){arena_strdup(a, name), v, a->tmpl};
-  a->tmpl = c;
-  return v;
+  jobs_unlock();
+  return c ? c->value : NULL;
 }
 
 Value *tmpl_entry(Arena *a, Diags *d, const char *name, const char *key) {

@@ -13,15 +13,9 @@
 
 /* Blocks start small and double up to BLOCK_SIZE, so the many short-lived
  * arenas (a map sorted for printing, one emitter's scratch) cost a page,
- * not a quarter megabyte zeroed each. */
+ * not a quarter megabyte each. */
 #define FIRST_BLOCK (4 * 1024)
 #define BLOCK_SIZE (256 * 1024)
-
-struct ArenaBlock {
-  ArenaBlock *next;
-  size_t cap, off;
-  max_align_t data[];
-};
 
 static void *xmalloc(size_t n) {
   void *p = malloc(n ? n : 1);
@@ -53,42 +47,33 @@ void arena_free(Arena *a) {
   free(a);
 }
 
-void *arena_alloc(Arena *a, size_t n) {
-  n = (n + 15) & ~(size_t)15;
-  ArenaBlock *b = a->head;
-  if (!b || b->cap - b->off < n) {
-    bool one_off = n > a->block / 4;
-    size_t cap = one_off ? n : a->block;
-    if (!one_off && a->block < BLOCK_SIZE)
-      a->block *= 2;
-    /* Zeroed once, by calloc (for fresh memory the kernel already did):
-     * the arena never hands out the same bytes twice, so an allocation
-     * needs no memset of its own, which cost a fifth of a large build. */
-    b = calloc(1, sizeof *b + cap);
-    if (!b) {
-      fputs("infrac: out of memory\n", stderr);
-      abort();
-    }
-    b->cap = cap;
-    b->off = 0;
-    /* A large one-off allocation goes behind the head, so the head's
-     * free space stays usable. */
-    if (one_off && a->head) {
-      b->next = a->head->next;
-      a->head->next = b;
-    } else {
-      b->next = a->head;
-      a->head = b;
-    }
-  }
-  void *p = (char *)b->data + b->off;
-  b->off += n;
+extern inline void *arena_alloc_raw(Arena *a, size_t n);
+extern inline void *arena_alloc(Arena *a, size_t n);
+
+/* n is rounded already, and does not fit in the head block. */
+void *arena_alloc_block(Arena *a, size_t n) {
+  bool one_off = n > a->block / 4;
+  size_t cap = one_off ? n : a->block;
+  if (!one_off && a->block < BLOCK_SIZE)
+    a->block *= 2;
+  ArenaBlock *b = xmalloc(sizeof *b + cap);   /* not zeroed: see arena_alloc */
+  b->cap = cap;
+  b->off = n;
   a->used += n;
-  return p;
+  /* A large one-off allocation goes behind the head, so the head's free
+   * space stays usable. */
+  if (one_off && a->head) {
+    b->next = a->head->next;
+    a->head->next = b;
+  } else {
+    b->next = a->head;
+    a->head = b;
+  }
+  return b->data;
 }
 
 char *arena_strndup(Arena *a, const char *s, size_t n) {
-  char *p = arena_alloc(a, n + 1);
+  char *p = arena_alloc_raw(a, n + 1);
   memcpy(p, s, n);
   p[n] = '\0';
   return p;
@@ -98,12 +83,127 @@ char *arena_strdup(Arena *a, const char *s) {
   return s ? arena_strndup(a, s, strlen(s)) : NULL;
 }
 
+/* Decimal digits of u (with a '-' when neg), ending at end; returns the
+ * first character. */
+static char *put_dec(char *end, unsigned long long u, bool neg) {
+  char *p = end;
+  do
+    *--p = (char)('0' + u % 10);
+  while (u /= 10);
+  if (neg)
+    *--p = '-';
+  return p;
+}
+
+/* printf for the conversions ids, names and messages use: %s %.*s %c %%
+ * and %d %i %u with no, l, ll or z size, no flags or width. Writes into
+ * dst (room bytes) with a NUL and returns the length, like snprintf; -1
+ * when fmt needs more than this, or the text and its NUL do not fit
+ * (dst may have been written to). vsnprintf
+ * costs several times as much for the same text, and ids are built by
+ * the hundred thousand. */
+static long fmt_simple(char *dst, size_t room, const char *f, va_list *ap) {
+  size_t n = 0;
+  for (;;) {
+    /* Literal text: most runs are a byte or two, copied in place; the
+     * rest of a longer one (a message) is left to strchrnul and memcpy. */
+    for (const char *lit = f; *f && *f != '%' && f - lit < 8; f++) {
+      if (n + 1 >= room)
+        goto fail;
+      dst[n++] = *f;
+    }
+    if (*f && *f != '%') {
+      const char *pct = strchrnul(f, '%');
+      size_t run = (size_t)(pct - f);
+      if (run >= room - n)
+        goto fail;
+      memcpy(dst + n, f, run);
+      n += run;
+      f = pct;
+    }
+    if (!*f)
+      break;
+    f++;
+    bool prec = false;
+    int max = 0;
+    if (f[0] == '.' && f[1] == '*' && f[2] == 's') {
+      max = va_arg(*ap, int);
+      prec = max >= 0;   /* a negative precision counts as none */
+      f += 2;
+    }
+    int size = 0;   /* 1: l, 2: ll, 3: z */
+    if (*f == 'l') {
+      size = f[1] == 'l' ? 2 : 1;
+      f += size;
+    } else if (*f == 'z') {
+      size = 3;
+      f++;
+    }
+    char conv = *f++, num[24], *end = num + sizeof num;
+    const char *s;
+    size_t len;
+    if (size && conv != 'd' && conv != 'i' && conv != 'u') {
+      goto fail;
+    } else if (conv == 's') {
+      s = va_arg(*ap, const char *);
+      if (!s)
+        goto fail;   /* "(null)": left to vsnprintf */
+      len = prec ? strnlen(s, (size_t)max) : strlen(s);
+    } else if (prec) {
+      goto fail;
+    } else if (conv == '%') {
+      s = "%";
+      len = 1;
+    } else if (conv == 'c') {
+      num[0] = (char)va_arg(*ap, int);
+      s = num;
+      len = 1;
+    } else if ((conv == 'd' || conv == 'i') && size != 3) {   /* %zd (ssize_t): left to vsnprintf */
+      long long x = size == 2 ? va_arg(*ap, long long) : size == 1 ? va_arg(*ap, long) : va_arg(*ap, int);
+      s = put_dec(end, x < 0 ? 0ULL - (unsigned long long)x : (unsigned long long)x, x < 0);
+      len = (size_t)(end - s);
+    } else if (conv == 'u') {
+      unsigned long long x = size == 2   ? va_arg(*ap, unsigned long long)
+                             : size == 1 ? va_arg(*ap, unsigned long)
+                             : size == 3 ? va_arg(*ap, size_t)
+                                         : va_arg(*ap, unsigned);
+      s = put_dec(end, x, false);
+      len = (size_t)(end - s);
+    } else {
+      goto fail;
+    }
+    if (len >= room - n)
+      goto fail;
+    memcpy(dst + n, s, len);
+    n += len;
+  }
+  dst[n] = '\0';
+  return (long)n;
+fail:
+  return -1;
+}
+
+/* The text goes straight into the head block's free space, which becomes
+ * the allocation when it fits; only a text that does not fit is formatted
+ * a second time. */
 char *arena_vprintf(Arena *a, const char *fmt, va_list ap) {
-  va_list ap2;
-  va_copy(ap2, ap);
-  int n = vsnprintf(NULL, 0, fmt, ap2);
-  va_end(ap2);
-  char *p = arena_alloc(a, (size_t)n + 1);
+  ArenaBlock *b = a->head;
+  char *dst = b ? (char *)b->data + b->off : NULL;
+  size_t room = b ? b->cap - b->off : 0;
+  va_list aq;
+  if (room) {
+    va_copy(aq, ap);
+    long n = fmt_simple(dst, room, fmt, &aq);
+    va_end(aq);
+    if (n >= 0)
+      return arena_alloc_raw(a, (size_t)n + 1);   /* dst: n + 1 fits */
+  }
+  va_copy(aq, ap);
+  int n = vsnprintf(dst, room, fmt, aq);
+  va_end(aq);
+  if (n >= 0 && (size_t)n < room)
+    return arena_alloc_raw(a, (size_t)n + 1);
+  char *p = arena_alloc_raw(a, (size_t)n + 1);
   vsnprintf(p, (size_t)n + 1, fmt, ap);
   return p;
 }
@@ -123,7 +223,7 @@ void buf_init(Buf *b) {
   b->data[0] = '\0';
 }
 
-void buf_add(Buf *b, const char *s, size_t n) {
+void buf_grow(Buf *b, size_t n) {
   if (b->len + n + 1 > b->cap) {
     while (b->len + n + 1 > b->cap)
       b->cap *= 2;
@@ -134,17 +234,24 @@ void buf_add(Buf *b, const char *s, size_t n) {
     }
     b->data = p;
   }
-  memcpy(b->data + b->len, s, n);
-  b->len += n;
-  b->data[b->len] = '\0';
 }
 
-void buf_puts(Buf *b, const char *s) { buf_add(b, s, strlen(s)); }
-void buf_putc(Buf *b, char c) { buf_add(b, &c, 1); }
+/* The out-of-line copies of util.h's inline buffer writers. */
+extern inline void buf_add(Buf *b, const char *s, size_t n);
+extern inline void buf_puts(Buf *b, const char *s);
+extern inline void buf_putc(Buf *b, char c);
 
 void buf_printf(Buf *b, const char *fmt, ...) {
   char small[256];
   va_list ap;
+  va_start(ap, fmt);
+  long fast = fmt_simple(b->data + b->len, b->cap - b->len, fmt, &ap);
+  va_end(ap);
+  if (fast >= 0) {
+    b->len += (size_t)fast;
+    return;
+  }
+  b->data[b->len] = '\0';
   va_start(ap, fmt);
   int n = vsnprintf(small, sizeof small, fmt, ap);
   va_end(ap);
@@ -161,8 +268,13 @@ void buf_printf(Buf *b, const char *fmt, ...) {
 }
 
 void buf_indent(Buf *b, int n) {
-  for (int i = 0; i < n; i++)
-    buf_putc(b, ' ');
+  if (n <= 0)
+    return;
+  if (b->len + (size_t)n + 1 > b->cap)
+    buf_grow(b, (size_t)n);
+  memset(b->data + b->len, ' ', (size_t)n);
+  b->len += (size_t)n;
+  b->data[b->len] = '\0';
 }
 
 char *buf_finish(Buf *b, Arena *a) {

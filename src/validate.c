@@ -333,8 +333,25 @@ static const char *account_str(V *v, Value *map, const char *key, const char *pa
   return s;
 }
 
+/* Where scan_secrets is in the tree: a key or an index under 'up'. The
+ * key path is only spelled out for a value that looks like a credential,
+ * since building it for every node cost more than the scan itself. */
+typedef struct Step {
+  const struct Step *up;
+  const char *key;   /* NULL: a list item */
+  long index;
+} Step;
+
+/* The same path spec_path_join and spec_path_index give, step by step. */
+static const char *step_path(Arena *a, const Step *s) {
+  if (!s)
+    return "";
+  const char *parent = step_path(a, s->up);
+  return s->key ? spec_path_join(a, parent, s->key) : spec_path_index(a, parent, s->index);
+}
+
 /* Walk every string in the tree for plaintext credentials. */
-static void scan_secrets(V *v, const char *const *words, const Value *x, const char *key, const char *path,
+static void scan_secrets(V *v, const char *const *words, const Value *x, const char *key, const Step *at,
                          int depth) {
   if (!x || depth > 64)
     return;
@@ -343,7 +360,7 @@ static void scan_secrets(V *v, const char *const *words, const Value *x, const c
     if (kind)
       diag_redact(v->d, x->pos);
     if (kind)   /* rule INF-SEC-001 of infrac check (templates/checks/rules.yaml) */
-      diag_add(v->d, SEV_ERROR, "INF-SEC-001", x->pos, path,
+      diag_add(v->d, SEV_ERROR, "INF-SEC-001", x->pos, step_path(v->a, at),
                "this value looks like %s; never write credentials in a spec: store it in "
                "Secrets Manager and reference its ARN under a service's 'secrets'", kind);
   } else if (x->kind == V_MAP) {
@@ -352,11 +369,14 @@ static void scan_secrets(V *v, const char *const *words, const Value *x, const c
       /* secrets: values are references by construction */
       if (!strcmp(e->key, "secrets") && e->val->kind == V_MAP)
         continue;
-      scan_secrets(v, words, e->val, e->key, spec_path_join(v->a, path, e->key), depth + 1);
+      Step next = {at, e->key, 0};
+      scan_secrets(v, words, e->val, e->key, &next, depth + 1);
     }
   } else if (x->kind == V_LIST) {
-    for (int i = 0; i < x->list.n; i++)
-      scan_secrets(v, words, x->list.items[i], key, spec_path_index(v->a, path, i), depth + 1);
+    for (int i = 0; i < x->list.n; i++) {
+      Step next = {at, NULL, i};
+      scan_secrets(v, words, x->list.items[i], key, &next, depth + 1);
+    }
   }
 }
 
@@ -1703,7 +1723,7 @@ Model *spec_validate(Arena *a, Diags *d, Value *root, const char *file, const ch
   m->file = file;
   m->env = env ? env : "base";
   known_keys(v, root, "", top_keys);
-  scan_secrets(v, secret_words(a, d), root, NULL, "", 0);
+  scan_secrets(v, secret_words(a, d), root, NULL, NULL, 0);
 
   Value *ver = val_get(root, "infrac");
   if (!ver)

@@ -25,6 +25,12 @@ Value *val_str(Arena *a, const char *s) {
   return v;
 }
 
+Value *val_str_lit(Arena *a, const char *s) {
+  Value *v = val_new(a, V_STR, nopos);
+  v->s = s;
+  return v;
+}
+
 Value *val_strf(Arena *a, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
@@ -98,21 +104,26 @@ static void index_build(Arena *a, Value *map) {
     index_put(map, i);
 }
 
+/* Keys are compared on their first byte before strcmp is called: most
+ * keys of a map differ there, and lookups run by the million. */
 MapEntry *val_entry(const Value *map, const char *key) {
   if (!map || map->kind != V_MAP)
     return NULL;
+  char k0 = key[0];
   if (map->map.hidx) {
     size_t mask = (size_t)map->map.hcap - 1;
     for (size_t h = hash_fnv1a(key) & mask; map->map.hidx[h]; h = (h + 1) & mask) {
       MapEntry *e = &map->map.entries[map->map.hidx[h] - 1];
-      if (strcmp(e->key, key) == 0)
+      if (e->key[0] == k0 && strcmp(e->key, key) == 0)
         return e;
     }
     return NULL;
   }
-  for (int i = 0; i < map->map.n; i++)
-    if (strcmp(map->map.entries[i].key, key) == 0)
-      return &map->map.entries[i];
+  for (int i = 0; i < map->map.n; i++) {
+    MapEntry *e = &map->map.entries[i];
+    if (e->key[0] == k0 && (!k0 || strcmp(e->key + 1, key + 1) == 0))
+      return e;
+  }
   return NULL;
 }
 
@@ -121,13 +132,8 @@ Value *val_get(const Value *map, const char *key) {
   return e ? e->val : NULL;
 }
 
-void val_set_at(Arena *a, Value *map, const char *key, Pos key_pos, Value *v) {
-  MapEntry *e = val_entry(map, key);
-  if (e) {
-    e->val = v;
-    e->key_pos = key_pos;
-    return;
-  }
+/* A key the map does not hold yet, stored as given. */
+static void append_entry(Arena *a, Value *map, const char *key, Pos key_pos, Value *v) {
   if (map->map.n == map->map.cap) {
     /* most maps hold one to four entries: start small (arena memory is
      * never reused, and 8 entries a map cost large plans tens of MB) */
@@ -138,15 +144,38 @@ void val_set_at(Arena *a, Value *map, const char *key, Pos key_pos, Value *v) {
     map->map.entries = entries;
     map->map.cap = cap;
   }
-  map->map.entries[map->map.n++] = (MapEntry){arena_strdup(a, key), key_pos, v};
+  map->map.entries[map->map.n++] = (MapEntry){key, key_pos, v};
   if (map->map.hidx && 2 * map->map.n <= map->map.hcap)
     index_put(map, map->map.n - 1);
   else if (map->map.n >= MAP_INDEX_MIN)
     index_build(a, map);
 }
 
+/* val_set_at; 'copy' is false when the key outlives the map already. */
+static void set_entry(Arena *a, Value *map, const char *key, Pos key_pos, Value *v, bool copy) {
+  MapEntry *e = val_entry(map, key);
+  if (e) {
+    e->val = v;
+    e->key_pos = key_pos;
+    return;
+  }
+  append_entry(a, map, copy ? arena_strdup(a, key) : key, key_pos, v);
+}
+
+void val_set_at(Arena *a, Value *map, const char *key, Pos key_pos, Value *v) {
+  set_entry(a, map, key, key_pos, v, true);
+}
+
 void val_set(Arena *a, Value *map, const char *key, Value *v) {
-  val_set_at(a, map, key, nopos, v);
+  set_entry(a, map, key, nopos, v, true);
+}
+
+void val_set_lit(Arena *a, Value *map, const char *key, Value *v) {
+  set_entry(a, map, key, nopos, v, false);
+}
+
+void val_add_new(Arena *a, Value *map, const char *key, Pos key_pos, Value *v) {
+  append_entry(a, map, key, key_pos, v);
 }
 
 Value *val_map_copy(Arena *a, const Value *map) {
@@ -213,9 +242,14 @@ bool val_equal(const Value *x, const Value *y) {
   case V_MAP:
     if (x->map.n != y->map.n)
       return false;
-    for (int i = 0; i < x->map.n; i++)
-      if (!val_equal(x->map.entries[i].val, val_get(y, x->map.entries[i].key)))
+    for (int i = 0; i < x->map.n; i++) {
+      /* Maps built alike hold their keys in the same order: try the entry
+       * at the same place before a lookup (keys are unique in a map). */
+      const MapEntry *xe = &x->map.entries[i], *ye = &y->map.entries[i];
+      const Value *yv = ye->key == xe->key || !strcmp(ye->key, xe->key) ? ye->val : val_get(y, xe->key);
+      if (!val_equal(xe->val, yv))
         return false;
+    }
     return true;
   }
   return false;
@@ -284,8 +318,18 @@ void val_write_text(Buf *b, const Value *v) {
     buf_putc(b, ']');
     break;
   case V_MAP: {
-    Arena *tmp = arena_new();
-    MapEntry **es = val_sorted_entries(tmp, v);
+    /* sorted on the stack: a scratch arena per map cost a zeroed page */
+    MapEntry *small[32], **es = small;
+    if (v->map.n > 32) {
+      es = malloc(sizeof *es * (size_t)v->map.n);
+      if (!es) {
+        fputs("infrac: out of memory\n", stderr);
+        abort();
+      }
+    }
+    for (int i = 0; i < v->map.n; i++)
+      es[i] = &v->map.entries[i];
+    qsort(es, (size_t)v->map.n, sizeof *es, cmp_entry);
     buf_putc(b, '{');
     for (int i = 0; i < v->map.n; i++) {
       if (i)
@@ -295,7 +339,8 @@ void val_write_text(Buf *b, const Value *v) {
       val_write_text(b, es[i]->val);
     }
     buf_putc(b, '}');
-    arena_free(tmp);
+    if (es != small)
+      free(es);
     break;
   }
   }

@@ -69,6 +69,8 @@ struct Value {
 
 Value *val_new(Arena *a, VKind kind, Pos pos);
 Value *val_str(Arena *a, const char *s);
+/* val_str for text that lives as long as the value (a literal): not copied. */
+Value *val_str_lit(Arena *a, const char *s);
 Value *val_strf(Arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 Value *val_int(Arena *a, long long i);
 Value *val_bool(Arena *a, bool b);
@@ -83,6 +85,13 @@ void val_push(Arena *a, Value *list, Value *item);          /* list or concat */
 
 void val_set(Arena *a, Value *map, const char *key, Value *v); /* replaces */
 void val_set_at(Arena *a, Value *map, const char *key, Pos key_pos, Value *v);
+/* val_set for a key that lives as long as the map (a string literal, or
+ * arena text): it is stored as given, not copied. */
+void val_set_lit(Arena *a, Value *map, const char *key, Value *v);
+/* Append key, which the map does not hold yet (it comes from another map,
+ * where keys are unique) and which lives as long as the map: no lookup,
+ * no copy. For building a map from others. */
+void val_add_new(Arena *a, Value *map, const char *key, Pos key_pos, Value *v);
 Value *val_get(const Value *map, const char *key);          /* NULL if absent */
 MapEntry *val_entry(const Value *map, const char *key);
 /* Shallow copy of a map: new entry array, same children. */

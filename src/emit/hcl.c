@@ -3,17 +3,23 @@
  * (hclwrite's formatter) lays text out, so the output passes
  * `terraform fmt -check` unchanged.
  *
- * Rendering happens in two passes. The first walks the tree and produces
- * lines: an indent depth, an optional key and the rest of the line. A line
- * whose value is complete on that line (`key = value`) is an "assign" line.
- * The second pass pads keys the way terraform fmt does: it aligns `=` over
- * every maximal run of consecutive assign lines, measuring the key in
- * columns from the start of the line. Anything else ends a run: a blank
- * line, a comment, a block header or closing brace, and a line that opens
- * a multi-line value (`tags = {`). terraform fmt counts grapheme clusters;
- * keys here are ASCII plus code points that are always a cluster of their
- * own (everything else in a key is written as a \u escape), so one code
- * point is one column.
+ * Rendering is one walk over the tree, writing the text into one buffer.
+ * A line whose value is complete on that line (`key = value`) is an
+ * "assign" line. Keys are padded the way terraform fmt does: `=` is
+ * aligned over every maximal run of consecutive assign lines, measuring
+ * the key in columns from the start of the line. Anything else ends a run:
+ * a blank line, a comment, a block header or closing brace, and a line
+ * that opens a multi-line value (`tags = {`). Each assign line is written
+ * with one space before its `=` and remembered; when its run ends, the
+ * run's keys are padded in place (end_run). terraform fmt counts grapheme
+ * clusters; keys here are ASCII plus code points that are always a
+ * cluster of their own (everything else in a key is written as a \u
+ * escape), so one code point is one column.
+ *
+ * Whether a value fits on one line is found by writing it there: a list
+ * that grows past LIST_INLINE_MAX, or meets a value that cannot be inline,
+ * is cut back and written over several lines instead, rather than being
+ * rendered once to be measured and again to be written.
  *
  * Indentation follows the tree: each multi-line list, object, call or block
  * indents its inside by one level, and a call whose last argument is the
@@ -34,6 +40,8 @@ typedef enum { EX_STR, EX_RAW, EX_LIST, EX_OBJ, EX_CALL, EX_TMPL } ExprKind;
 
 typedef struct ObjEntry {
   const char *key;
+  size_t key_len;
+  uint32_t key_hash; /* finds a key added again without comparing every key */
   HclExpr *value;
 } ObjEntry;
 
@@ -45,28 +53,43 @@ typedef struct TmplPart {
 
 struct HclExpr {
   ExprKind kind;
-  Arena *arena;
   const char *text; /* EX_STR: the string; EX_RAW: literal HCL; EX_CALL: fn */
-  size_t len;       /* EX_STR */
-  Vec items;        /* EX_LIST, EX_CALL: HclExpr*; EX_OBJ: ObjEntry*;
-                       EX_TMPL: TmplPart* */
+  size_t len;       /* of text */
 };
 
-typedef enum { IT_ATTR, IT_BLOCK, IT_GAP, IT_COMMENT } ItemKind;
+/* A list, object, call or template: an expression with items. A scalar
+ * is the HclExpr alone, its text right behind it, as most of a tree is
+ * scalars (the arena zeroes every byte it hands out). */
+typedef struct Composite {
+  HclExpr e; /* first: a Composite * converts to an HclExpr * and back */
+  Arena *arena;
+  Vec items; /* EX_LIST, EX_CALL: HclExpr*; EX_OBJ: ObjEntry*; EX_TMPL: TmplPart* */
+} Composite;
+
+static const Vec *kids(const HclExpr *e) { return &((const Composite *)e)->items; }
+
+typedef enum { IT_ATTR, IT_BLOCK, IT_COMMENT } ItemKind;
 
 typedef struct Item {
   ItemKind kind;
   const char *name;  /* IT_ATTR: name; IT_BLOCK: type; IT_COMMENT: text */
-  const char *label1, *label2;
+  size_t name_len;   /* IT_ATTR, IT_BLOCK */
   HclExpr *value;    /* IT_ATTR */
-  HclBody *body;     /* IT_BLOCK */
 } Item;
 
 struct HclBody {
   Arena *arena;
   bool is_file;
-  Vec items; /* Item* */
+  Vec items; /* Item*, NULL for a gap */
 };
+
+/* An IT_BLOCK item: the Item, then what only blocks have. Attributes,
+ * the most of a body, stay small. */
+typedef struct Block {
+  Item it; /* first: a Block * converts to an Item * and back */
+  const char *label1, *label2;
+  HclBody body;
+} Block;
 
 /* Programmer errors: the tree was fed text that must come from C code. */
 static void bug(const char *what, const char *text) {
@@ -76,25 +99,39 @@ static void bug(const char *what, const char *text) {
 
 /* ---- Building the tree ---- */
 
+/* An identifier is [A-Za-z_][A-Za-z0-9_-]*: IS (start) bytes may begin
+ * one, IS and IP (part) bytes continue it. One lookup a byte, as every
+ * attribute name, object key and traversal is checked. */
+enum { IP = 1, IS = 3 };
+static const unsigned char IDENT[256] = {
+    [0x2D] = IP,                                                    /* - */
+    [0x30] = IP, IP, IP, IP, IP, IP, IP, IP, IP, IP,                /* 0-9 */
+    [0x41] = IS, IS, IS, IS, IS, IS, IS, IS, IS, IS, IS, IS, IS,    /* A-M */
+    IS, IS, IS, IS, IS, IS, IS, IS, IS, IS, IS, IS, IS,             /* N-Z */
+    [0x5F] = IS,                                                    /* _ */
+    [0x61] = IS, IS, IS, IS, IS, IS, IS, IS, IS, IS, IS, IS, IS,    /* a-m */
+    IS, IS, IS, IS, IS, IS, IS, IS, IS, IS, IS, IS, IS,             /* n-z */
+};
+
+static inline bool ident_start(char c) { return IDENT[(unsigned char)c] == IS; }
+static inline bool ident_char(char c) { return IDENT[(unsigned char)c] != 0; }
+
 bool hcl_is_ident(const char *s) {
-  if (!s || !(*s == '_' || (*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z')))
+  if (!s || !ident_start(*s))
     return false;
   for (s++; *s; s++)
-    if (!(*s == '_' || *s == '-' || (*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
-          (*s >= '0' && *s <= '9')))
+    if (!ident_char(*s))
       return false;
   return true;
 }
 
 /* Length of the identifier at s (0 if none). */
 static size_t ident_len(const char *s) {
-  size_t n = 0;
-  if (!(*s == '_' || (*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z')))
+  if (!ident_start(*s))
     return 0;
-  for (n = 1; s[n] == '_' || s[n] == '-' || (s[n] >= 'A' && s[n] <= 'Z') ||
-              (s[n] >= 'a' && s[n] <= 'z') || (s[n] >= '0' && s[n] <= '9');
-       n++)
-    ;
+  size_t n = 1;
+  while (ident_char(s[n]))
+    n++;
   return n;
 }
 
@@ -141,90 +178,136 @@ HclBody *hcl_file(Arena *a) {
   return b;
 }
 
-static Item *add_item(HclBody *b, ItemKind kind) {
-  Item *it = arena_alloc(b->arena, sizeof *it);
-  it->kind = kind;
-  vec_push(b->arena, &b->items, it);
-  return it;
+/* size bytes for a node, followed by a copy of s[0..n) and its NUL, in
+ * one allocation; *text gets the copy. */
+static void *alloc_with_text(Arena *a, size_t size, const char *s, size_t n, const char **text) {
+  char *p = arena_alloc(a, size + n + 1);
+  memcpy(p + size, s, n); /* arena memory is zeroed: the NUL is there */
+  *text = p + size;
+  return p;
 }
 
-/* terraform fmt rewrites labels with hclwrite, which escapes non-ASCII its
- * own way (by Go's unicode.IsPrint) and silently drops a label whose text
- * scans as more than one token, as any '$' or '%' inside makes it do. */
-static bool label_ok(const char *s) {
-  for (const char *p = s; *p; p++)
+/* The length of label s, or -1 if it cannot be one: terraform fmt
+ * rewrites labels with hclwrite, which escapes non-ASCII its own way (by
+ * Go's unicode.IsPrint) and silently drops a label whose text scans as
+ * more than one token, as any '$' or '%' inside makes it do. */
+static ptrdiff_t label_len(const char *s) {
+  const char *p = s;
+  for (; *p; p++)
     if ((unsigned char)*p >= 0x80 || *p == '$' || *p == '%')
-      return false;
-  return true;
+      return -1;
+  return p - s;
 }
 
 HclBody *hcl_block(HclBody *parent, const char *type, const char *label1,
                    const char *label2) {
-  if (!hcl_is_ident(type))
+  size_t n = type ? ident_len(type) : 0;
+  if (!n || type[n])
     bug("block type is not an identifier", type);
   if (label2 && !label1)
     bug("second label without a first", label2);
-  if ((label1 && !label_ok(label1)) || (label2 && !label_ok(label2)))
-    bug("block label must be ASCII without $ or %", label2 && !label_ok(label2) ? label2 : label1);
-  Item *it = add_item(parent, IT_BLOCK);
-  it->name = arena_strdup(parent->arena, type);
-  it->label1 = label1 ? arena_strdup(parent->arena, label1) : NULL;
-  it->label2 = label2 ? arena_strdup(parent->arena, label2) : NULL;
-  it->body = arena_alloc(parent->arena, sizeof *it->body);
-  it->body->arena = parent->arena;
-  return it->body;
+  ptrdiff_t n1 = label1 ? label_len(label1) : 0, n2 = label2 ? label_len(label2) : 0;
+  if (n1 < 0 || n2 < 0)
+    bug("block label must be ASCII without $ or %", n2 < 0 ? label2 : label1);
+  /* the block, its body and its type in one allocation */
+  const char *name;
+  Block *bl = alloc_with_text(parent->arena, sizeof *bl, type, n, &name);
+  bl->it.kind = IT_BLOCK;
+  bl->it.name = name;
+  bl->it.name_len = n;
+  bl->label1 = label1 ? arena_strndup(parent->arena, label1, (size_t)n1) : NULL;
+  bl->label2 = label2 ? arena_strndup(parent->arena, label2, (size_t)n2) : NULL;
+  bl->body.arena = parent->arena;
+  vec_push(parent->arena, &parent->items, &bl->it);
+  return &bl->body;
 }
 
 void hcl_attr(HclBody *b, const char *name, HclExpr *value) {
-  if (!hcl_is_ident(name))
+  size_t n = name ? ident_len(name) : 0;
+  if (!n || name[n])
     bug("attribute name is not an identifier", name);
   if (!value)
     bug("attribute without a value", name);
   for (int i = 0; i < b->items.len; i++) {
     Item *it = b->items.items[i];
-    if (it->kind == IT_ATTR && strcmp(it->name, name) == 0) {
+    if (it && it->kind == IT_ATTR && it->name_len == n && memcmp(it->name, name, n) == 0) {
       it->value = value;
       return;
     }
   }
-  Item *it = add_item(b, IT_ATTR);
-  it->name = arena_strdup(b->arena, name);
+  const char *copy;
+  Item *it = alloc_with_text(b->arena, sizeof(Item), name, n, &copy);
+  it->kind = IT_ATTR;
+  it->name = copy;
+  it->name_len = n;
   it->value = value;
+  vec_push(b->arena, &b->items, it);
 }
 
-void hcl_gap(HclBody *b) { add_item(b, IT_GAP); }
+void hcl_gap(HclBody *b) { vec_push(b->arena, &b->items, NULL); }
 
 void hcl_comment(HclBody *b, const char *text) {
-  add_item(b, IT_COMMENT)->name = arena_strdup(b->arena, text ? text : "");
+  text = text ? text : "";
+  const char *copy;
+  Item *it = alloc_with_text(b->arena, sizeof(Item), text, strlen(text), &copy);
+  it->kind = IT_COMMENT;
+  it->name = copy;
+  vec_push(b->arena, &b->items, it);
 }
 
-static HclExpr *new_expr(Arena *a, ExprKind kind) {
-  HclExpr *e = arena_alloc(a, sizeof *e);
+static HclExpr *composite(Arena *a, ExprKind kind) {
+  Composite *c = arena_alloc(a, sizeof *c);
+  c->e.kind = kind;
+  c->arena = a;
+  return &c->e;
+}
+
+/* e as the composite its kind must be; anything else is a programmer
+ * error, as writing items into a scalar would overrun it. */
+static Composite *as(HclExpr *e, ExprKind kind, const char *what) {
+  if (!e || e->kind != kind)
+    bug(what, e && e->kind == EX_CALL ? e->text : "");
+  return (Composite *)e;
+}
+
+/* An expression with a copy of s[0..n) as its text. */
+static HclExpr *text_expr(Arena *a, ExprKind kind, const char *s, size_t n) {
+  const char *copy;
+  HclExpr *e = alloc_with_text(a, sizeof *e, s, n, &copy);
   e->kind = kind;
-  e->arena = a;
+  e->text = copy;
+  e->len = n;
   return e;
 }
 
-HclExpr *hcl_strn(Arena *a, const char *s, size_t n) {
-  HclExpr *e = new_expr(a, EX_STR);
-  e->text = arena_strndup(a, s ? s : "", s ? n : 0);
-  e->len = s ? n : 0;
-  return e;
-}
+HclExpr *hcl_strn(Arena *a, const char *s, size_t n) { return text_expr(a, EX_STR, s ? s : "", s ? n : 0); }
 
 HclExpr *hcl_str(Arena *a, const char *s) { return hcl_strn(a, s, s ? strlen(s) : 0); }
 
-static HclExpr *raw(Arena *a, const char *text) {
-  HclExpr *e = new_expr(a, EX_RAW);
+/* literal HCL, kept, not copied */
+#define RAW_LIT(a, lit) raw_lit((a), (lit), sizeof(lit) - 1)
+static HclExpr *raw_lit(Arena *a, const char *text, size_t len) {
+  HclExpr *e = arena_alloc(a, sizeof *e);
+  e->kind = EX_RAW;
   e->text = text;
+  e->len = len;
   return e;
 }
 
-HclExpr *hcl_int(Arena *a, long long v) { return raw(a, arena_printf(a, "%lld", v)); }
+HclExpr *hcl_int(Arena *a, long long v) {
+  char buf[24], *p = buf + sizeof buf;
+  unsigned long long u = v < 0 ? 0 - (unsigned long long)v : (unsigned long long)v;
+  do
+    *--p = (char)('0' + u % 10);
+  while (u /= 10);
+  if (v < 0)
+    *--p = '-';
+  return text_expr(a, EX_RAW, p, (size_t)(buf + sizeof buf - p));
+}
 
 HclExpr *hcl_num(Arena *a, double v) {
   if (!isfinite(v))
-    return raw(a, "null");
+    return RAW_LIT(a, "null");
   /* The shortest %g that reads back exactly; %g never yields "inf" here and
    * its exponent form (1e+06) is a valid HCL number literal. */
   char buf[40];
@@ -233,41 +316,50 @@ HclExpr *hcl_num(Arena *a, double v) {
     if (strtod(buf, NULL) == v)
       break;
   }
-  return raw(a, arena_strdup(a, buf));
+  return text_expr(a, EX_RAW, buf, strlen(buf));
 }
 
-HclExpr *hcl_bool(Arena *a, bool v) { return raw(a, v ? "true" : "false"); }
+HclExpr *hcl_bool(Arena *a, bool v) { return v ? RAW_LIT(a, "true") : RAW_LIT(a, "false"); }
 
-HclExpr *hcl_null(Arena *a) { return raw(a, "null"); }
+HclExpr *hcl_null(Arena *a) { return RAW_LIT(a, "null"); }
 
 HclExpr *hcl_ref(Arena *a, const char *traversal) {
   if (!hcl_is_traversal(traversal))
     bug("not a traversal", traversal);
-  return raw(a, arena_strdup(a, traversal));
+  return text_expr(a, EX_RAW, traversal, strlen(traversal));
 }
 
-HclExpr *hcl_list(Arena *a) { return new_expr(a, EX_LIST); }
+HclExpr *hcl_list(Arena *a) { return composite(a, EX_LIST); }
 
 void hcl_list_add(HclExpr *list, HclExpr *item) {
+  Composite *c = as(list, EX_LIST, "not a list");
   if (!item)
     bug("list item is NULL", "");
-  vec_push(list->arena, &list->items, item);
+  vec_push(c->arena, &c->items, item);
 }
 
-HclExpr *hcl_obj(Arena *a) { return new_expr(a, EX_OBJ); }
+HclExpr *hcl_obj(Arena *a) { return composite(a, EX_OBJ); }
 
-void hcl_obj_add(HclExpr *obj, const char *key, HclExpr *value) {
+void hcl_obj_add(HclExpr *objx, const char *key, HclExpr *value) {
+  Composite *obj = as(objx, EX_OBJ, "not an object");
   if (!key || !value)
     bug("object entry without key or value", key);
+  size_t n = 0;
+  uint32_t h = 2166136261u; /* FNV-1a, and the length on the way */
+  for (; key[n]; n++)
+    h = (h ^ (unsigned char)key[n]) * 16777619u;
   for (int i = 0; i < obj->items.len; i++) {
     ObjEntry *e = obj->items.items[i];
-    if (strcmp(e->key, key) == 0) {
+    if (e->key_hash == h && e->key_len == n && memcmp(e->key, key, n) == 0) {
       e->value = value;
       return;
     }
   }
-  ObjEntry *e = arena_alloc(obj->arena, sizeof *e);
-  e->key = arena_strdup(obj->arena, key);
+  const char *copy;
+  ObjEntry *e = alloc_with_text(obj->arena, sizeof *e, key, n, &copy);
+  e->key = copy;
+  e->key_len = n;
+  e->key_hash = h;
   e->value = value;
   vec_push(obj->arena, &obj->items, e);
 }
@@ -275,38 +367,160 @@ void hcl_obj_add(HclExpr *obj, const char *key, HclExpr *value) {
 HclExpr *hcl_call(Arena *a, const char *fn, HclExpr *arg) {
   if (!hcl_is_ident(fn) || strchr(fn, '-'))
     bug("not a function name", fn);
-  HclExpr *e = new_expr(a, EX_CALL);
-  e->text = arena_strdup(a, fn);
+  size_t n = strlen(fn);
+  const char *copy;
+  Composite *c = alloc_with_text(a, sizeof *c, fn, n, &copy);
+  c->e.kind = EX_CALL;
+  c->e.text = copy;
+  c->e.len = n;
+  c->arena = a;
+  HclExpr *e = &c->e;
   if (arg)
     hcl_call_add(e, arg);
   return e;
 }
 
-void hcl_call_add(HclExpr *call, HclExpr *arg) {
+void hcl_call_add(HclExpr *callx, HclExpr *arg) {
+  Composite *call = as(callx, EX_CALL, "not a call");
   if (!arg)
-    bug("call argument is NULL", call->text);
+    bug("call argument is NULL", call->e.text);
   vec_push(call->arena, &call->items, arg);
 }
 
-HclExpr *hcl_tmpl(Arena *a) { return new_expr(a, EX_TMPL); }
+HclExpr *hcl_tmpl(Arena *a) { return composite(a, EX_TMPL); }
+
+static void add_part(Composite *t, bool is_ref, const char *text) {
+  size_t n = strlen(text);
+  const char *copy;
+  TmplPart *p = alloc_with_text(t->arena, sizeof *p, text, n, &copy);
+  p->is_ref = is_ref;
+  p->text = copy;
+  p->len = n;
+  vec_push(t->arena, &t->items, p);
+}
 
 void hcl_tmpl_lit(HclExpr *t, const char *text) {
-  if (!text || !*text)
-    return;
-  TmplPart *p = arena_alloc(t->arena, sizeof *p);
-  p->text = arena_strdup(t->arena, text);
-  p->len = strlen(text);
-  vec_push(t->arena, &t->items, p);
+  Composite *c = as(t, EX_TMPL, "not a template");
+  if (text && *text)
+    add_part(c, false, text);
 }
 
 void hcl_tmpl_ref(HclExpr *t, const char *traversal) {
+  Composite *c = as(t, EX_TMPL, "not a template");
   if (!hcl_is_traversal(traversal))
     bug("not a traversal", traversal);
-  TmplPart *p = arena_alloc(t->arena, sizeof *p);
-  p->is_ref = true;
-  p->text = arena_strdup(t->arena, traversal);
-  vec_push(t->arena, &t->items, p);
+  add_part(c, true, traversal);
 }
+
+/* ---- Output ---- */
+
+/* An assign line of the open run: where its key ends (its `=` padding
+ * goes there) and the columns of its lead (indent + key). */
+typedef struct Pending {
+  size_t at;
+  int lead;
+} Pending;
+
+/* The file's text as it is written, in one malloc'd buffer, and the run of
+ * assign lines still open at its end. Each assign line is written with one
+ * space before its `=`; when the run ends (any other line ends it),
+ * end_run pads its keys in place. */
+typedef struct Out {
+  char *data;
+  size_t len, cap;
+  Pending *run;
+  int nrun, run_cap;
+  int width; /* the widest lead in the run */
+} Out;
+
+static void oom(void) {
+  fputs("infrac: out of memory\n", stderr);
+  abort();
+}
+
+static void grow(Out *o, size_t n) {
+  size_t cap = o->cap ? o->cap : 4096;
+  while (cap - o->len < n)
+    cap *= 2;
+  char *p = realloc(o->data, cap);
+  if (!p)
+    oom();
+  o->data = p;
+  o->cap = cap;
+}
+
+/* Room for n more bytes. */
+static inline void reserve(Out *o, size_t n) {
+  if (o->cap - o->len < n)
+    grow(o, n);
+}
+
+static inline void w_add(Out *o, const char *s, size_t n) {
+  reserve(o, n);
+  memcpy(o->data + o->len, s, n);
+  o->len += n;
+}
+
+static inline void w_char(Out *o, char c) {
+  reserve(o, 1);
+  o->data[o->len++] = c;
+}
+
+#define W_LIT(o, lit) w_add((o), (lit), sizeof(lit) - 1)
+
+static inline void w_spaces(Out *o, size_t n) {
+  reserve(o, n);
+  memset(o->data + o->len, ' ', n);
+  o->len += n;
+}
+
+/* Pads every key of the open run to its widest lead plus one space, as
+ * terraform fmt aligns `=`. Working from the back, each byte after the
+ * first padded key moves once. */
+static void end_run(Out *o) {
+  size_t extra = 0;
+  for (int i = 0; i < o->nrun; i++)
+    extra += (size_t)(o->width - o->run[i].lead);
+  if (extra) {
+    reserve(o, extra);
+    size_t src = o->len, dst = o->len + extra;
+    for (int i = o->nrun - 1; dst > src; i--) {
+      size_t at = o->run[i].at, pad = (size_t)(o->width - o->run[i].lead);
+      dst -= src - at;
+      memmove(o->data + dst, o->data + at, src - at);
+      dst -= pad;
+      memset(o->data + dst, ' ', pad);
+      src = at;
+    }
+    o->len += extra;
+  }
+  o->nrun = 0;
+  o->width = 0;
+}
+
+/* Ends a line that is not an assign line, which ends the run before it. */
+static void line_end(Out *o) {
+  if (o->nrun)
+    end_run(o);
+  w_char(o, '\n');
+}
+
+/* Ends an assign line whose key ends at offset at. */
+static void assign_end(Out *o, size_t at, int lead) {
+  if (o->nrun == o->run_cap) {
+    o->run_cap = o->run_cap ? 2 * o->run_cap : 16;
+    Pending *p = realloc(o->run, sizeof *p * (size_t)o->run_cap);
+    if (!p)
+      oom();
+    o->run = p;
+  }
+  o->run[o->nrun++] = (Pending){at, lead};
+  if (lead > o->width)
+    o->width = lead;
+  w_char(o, '\n');
+}
+
+static inline void indent(Out *o, int depth) { w_spaces(o, 2 * (size_t)depth); }
 
 /* ---- Escaping ---- */
 
@@ -352,21 +566,22 @@ static size_t utf8_next(const unsigned char *s, size_t n, unsigned *cp) {
   return i;
 }
 
-static void put_utf8(Buf *b, unsigned cp) {
+
+static void put_utf8(Out *o, unsigned cp) {
   char u[4];
   if (cp < 0x80) {
-    buf_putc(b, (char)cp);
+    w_char(o, (char)cp);
   } else if (cp < 0x800) {
     u[0] = (char)(0xC0 | cp >> 6), u[1] = (char)(0x80 | (cp & 0x3F));
-    buf_add(b, u, 2);
+    w_add(o, u, 2);
   } else if (cp < 0x10000) {
     u[0] = (char)(0xE0 | cp >> 12), u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
     u[2] = (char)(0x80 | (cp & 0x3F));
-    buf_add(b, u, 3);
+    w_add(o, u, 3);
   } else {
     u[0] = (char)(0xF0 | cp >> 18), u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
     u[2] = (char)(0x80 | ((cp >> 6) & 0x3F)), u[3] = (char)(0x80 | (cp & 0x3F));
-    buf_add(b, u, 4);
+    w_add(o, u, 4);
   }
 }
 
@@ -389,39 +604,68 @@ static bool is_one_column(unsigned cp) {
          (cp >= 0x30A1 && cp <= 0x30FA) || (cp >= 0x4E00 && cp <= 0x9FFF);
 }
 
+
 typedef enum { ESC_VALUE, ESC_KEY } EscMode;
+
+/* `\u` and 4 hex digits, or `\U` and 8 for code points past U+FFFF. */
+static void put_code_escape(Out *o, unsigned cp) {
+  static const char hex[] = "0123456789abcdef";
+  int digits = cp < 0x10000 ? 4 : 8;
+  char e[10];
+  e[0] = '\\', e[1] = digits == 4 ? 'u' : 'U';
+  for (int k = 0; k < digits; k++)
+    e[2 + k] = hex[(cp >> (4 * (digits - 1 - k))) & 0xF];
+  w_add(o, e, 2 + (size_t)digits);
+}
+
+/* Printable ASCII that is written as itself whatever follows it: all of
+ * 0x20-0x7E but '"' (0x22), '$' (0x24), '%' (0x25) and '\\' (0x5C). */
+static const unsigned char PLAIN[256] = {
+    [0x20] = 1, 1, 0, 1, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x20-0x2F */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,          /* 0x30-0x3F */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,          /* 0x40-0x4F */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,          /* 0x50-0x5F */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,          /* 0x60-0x6F */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0,          /* 0x70-0x7F */
+};
 
 /* Writes s as the inside of an HCL quoted string. Nothing in it can start
  * an interpolation or directive: `${` becomes `$${` and `%{` `%%{`. In
  * ESC_KEY mode every code point that is not one column wide is escaped too.
- * Hex digits are lowercase, as hclwrite writes them. */
-static void put_escaped(Buf *b, const char *s, size_t n, EscMode mode) {
+ * Hex digits are lowercase, as hclwrite writes them. Runs of plain ASCII
+ * are copied whole. */
+static void put_escaped(Out *o, const char *s, size_t n, EscMode mode) {
   const unsigned char *p = (const unsigned char *)s;
   for (size_t i = 0; i < n;) {
+    size_t j = i;
+    while (j < n && PLAIN[p[j]])
+      j++;
+    if (j > i) {
+      w_add(o, s + i, j - i);
+      i = j;
+      if (i >= n)
+        break;
+    }
     unsigned cp;
     size_t used = utf8_next(p + i, n - i, &cp);
     switch (cp) {
-    case '\\': buf_puts(b, "\\\\"); break;
-    case '"': buf_puts(b, "\\\""); break;
-    case '\n': buf_puts(b, "\\n"); break;
-    case '\r': buf_puts(b, "\\r"); break;
-    case '\t': buf_puts(b, "\\t"); break;
+    case '\\': W_LIT(o, "\\\\"); break;
+    case '"': W_LIT(o, "\\\""); break;
+    case '\n': W_LIT(o, "\\n"); break;
+    case '\r': W_LIT(o, "\\r"); break;
+    case '\t': W_LIT(o, "\\t"); break;
     case '$':
     case '%':
-      buf_putc(b, (char)cp);
+      w_char(o, (char)cp);
       if (i + 1 < n && p[i + 1] == '{')
-        buf_putc(b, (char)cp);
+        w_char(o, (char)cp);
       break;
     default:
       if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F) || is_invisible(cp) ||
-          (mode == ESC_KEY && cp >= 0x80 && !is_one_column(cp))) {
-        if (cp < 0x10000)
-          buf_printf(b, "\\u%04x", cp);
-        else
-          buf_printf(b, "\\U%08x", cp);
-      } else {
-        put_utf8(b, cp);
-      }
+          (mode == ESC_KEY && cp >= 0x80 && !is_one_column(cp)))
+        put_code_escape(o, cp);
+      else
+        put_utf8(o, cp);
     }
     i += used;
   }
@@ -435,242 +679,234 @@ static bool bare_key(const char *k) {
   if (!hcl_is_ident(k) || strchr(k, '-'))
     return false;
   for (size_t i = 0; i < sizeof keywords / sizeof *keywords; i++)
-    if (strcmp(k, keywords[i]) == 0)
+    if (k[0] == keywords[i][0] && strcmp(k, keywords[i]) == 0)
       return false;
   return true;
 }
 
-static void put_key(Buf *b, const char *k) {
-  if (bare_key(k)) {
-    buf_puts(b, k);
-  } else {
-    buf_putc(b, '"');
-    put_escaped(b, k, strlen(k), ESC_KEY);
-    buf_putc(b, '"');
-  }
-}
-
-/* Columns terraform fmt sees in a rendered key: one per code point, since
- * keys hold only one-column code points (see is_one_column). */
-static int key_columns(const char *s) {
+/* Columns terraform fmt sees in n bytes of a rendered key: one per code
+ * point, since keys hold only one-column code points (see is_one_column). */
+static int key_columns(const char *s, size_t n) {
   int cols = 0;
-  for (; *s; s++)
-    cols += ((unsigned char)*s & 0xC0) != 0x80;
+  for (size_t i = 0; i < n; i++)
+    cols += ((unsigned char)s[i] & 0xC0) != 0x80;
   return cols;
 }
 
 /* ---- Single-line expressions ---- */
 
-static void put_inline(Buf *b, const HclExpr *e);
+static bool put_inline(Out *o, const HclExpr *e);
 
-static void put_template(Buf *b, const HclExpr *e) {
-  const Vec *v = &e->items;
+/* The literal parts v[i..j) as one escaped run; a literal '$' right before
+ * an interpolation would turn `${` into the escape `$${`, and HCL has no
+ * escape for a lone '$', so trailing dollars (when more follows) move into
+ * an interpolated string of their own: ${"$"}. */
+static void put_literals(Out *o, const Vec *v, int i, int j) {
+  const char *text = ((TmplPart *)v->items[i])->text;
+  size_t len = ((TmplPart *)v->items[i])->len;
+  Buf lit = {0};
+  if (j - i > 1) {
+    /* Adjacent parts are escaped as one, so "$" then "{" still becomes
+     * "$${". */
+    buf_init(&lit);
+    for (int k = i; k < j; k++)
+      buf_add(&lit, ((TmplPart *)v->items[k])->text, ((TmplPart *)v->items[k])->len);
+    text = lit.data, len = lit.len;
+  }
+  size_t keep = len, dollars = 0;
+  if (j < v->len)
+    while (keep > 0 && text[keep - 1] == '$')
+      keep--, dollars++;
+  put_escaped(o, text, keep, ESC_VALUE);
+  if (dollars) {
+    W_LIT(o, "${\"");
+    for (size_t d = 0; d < dollars; d++)
+      w_char(o, '$');
+    W_LIT(o, "\"}");
+  }
+  if (lit.data)
+    buf_release(&lit);
+}
+
+static void put_template(Out *o, const HclExpr *e) {
+  const Vec *v = kids(e);
   if (v->len == 1 && ((TmplPart *)v->items[0])->is_ref) {
-    buf_puts(b, ((TmplPart *)v->items[0])->text);
+    w_add(o, ((TmplPart *)v->items[0])->text, ((TmplPart *)v->items[0])->len);
     return;
   }
-  buf_putc(b, '"');
-  for (int i = 0; i < v->len; i++) {
+  w_char(o, '"');
+  for (int i = 0; i < v->len;) {
     TmplPart *p = v->items[i];
     if (p->is_ref) {
-      buf_printf(b, "${%s}", p->text);
+      W_LIT(o, "${");
+      w_add(o, p->text, p->len);
+      w_char(o, '}');
+      i++;
       continue;
     }
-    /* Adjacent literal parts are escaped as one, so "$" then "{" still
-     * becomes "$${". */
-    Buf lit;
-    buf_init(&lit);
-    for (; i < v->len && !((TmplPart *)v->items[i])->is_ref; i++)
-      buf_add(&lit, ((TmplPart *)v->items[i])->text, ((TmplPart *)v->items[i])->len);
-    i--;
-    /* A literal '$' right before an interpolation would turn `${` into the
-     * escape `$${`; HCL has no escape for a lone '$', so trailing dollars
-     * move into an interpolated string of their own: ${"$"}. */
-    size_t keep = lit.len, dollars = 0;
-    if (i + 1 < v->len)
-      while (keep > 0 && lit.data[keep - 1] == '$')
-        keep--, dollars++;
-    put_escaped(b, lit.data, keep, ESC_VALUE);
-    if (dollars) {
-      buf_puts(b, "${\"");
-      for (size_t d = 0; d < dollars; d++)
-        buf_putc(b, '$');
-      buf_puts(b, "\"}");
-    }
-    buf_release(&lit);
+    int j = i + 1;
+    while (j < v->len && !((TmplPart *)v->items[j])->is_ref)
+      j++;
+    put_literals(o, v, i, j);
+    i = j;
   }
-  buf_putc(b, '"');
+  w_char(o, '"');
 }
 
-static void put_inline(Buf *b, const HclExpr *e) {
+/* Writes e on the open line if it fits on one line: a non-empty object
+ * never does, nor a list (or a call) holding a value that does not, nor a
+ * list longer than LIST_INLINE_MAX bytes. Returns false then, having
+ * written part of it: the caller cuts the text back. */
+static bool put_inline(Out *o, const HclExpr *e) {
   switch (e->kind) {
   case EX_STR:
-    buf_putc(b, '"');
-    put_escaped(b, e->text, e->len, ESC_VALUE);
-    buf_putc(b, '"');
-    break;
+    w_char(o, '"');
+    put_escaped(o, e->text, e->len, ESC_VALUE);
+    w_char(o, '"');
+    return true;
   case EX_RAW:
-    buf_puts(b, e->text);
-    break;
+    w_add(o, e->text, e->len);
+    return true;
   case EX_TMPL:
-    put_template(b, e);
-    break;
-  case EX_LIST:
-  case EX_CALL:
-    if (e->kind == EX_CALL)
-      buf_printf(b, "%s(", e->text);
-    else
-      buf_putc(b, '[');
-    for (int i = 0; i < e->items.len; i++) {
+    put_template(o, e);
+    return true;
+  case EX_LIST: {
+    size_t start = o->len;
+    w_char(o, '[');
+    for (int i = 0; i < kids(e)->len; i++) {
       if (i)
-        buf_puts(b, ", ");
-      put_inline(b, e->items.items[i]);
+        W_LIT(o, ", ");
+      if (!put_inline(o, kids(e)->items[i]) || o->len - start > LIST_INLINE_MAX)
+        return false;
     }
-    buf_putc(b, e->kind == EX_CALL ? ')' : ']');
-    break;
-  case EX_OBJ: /* only ever inline when empty */
-    buf_puts(b, "{}");
-    break;
+    w_char(o, ']');
+    return o->len - start <= LIST_INLINE_MAX;
   }
+  case EX_CALL:
+    w_add(o, e->text, e->len);
+    w_char(o, '(');
+    for (int i = 0; i < kids(e)->len; i++) {
+      if (i)
+        W_LIT(o, ", ");
+      if (!put_inline(o, kids(e)->items[i]))
+        return false;
+    }
+    w_char(o, ')');
+    return true;
+  case EX_OBJ:
+    if (kids(e)->len)
+      return false;
+    W_LIT(o, "{}");
+    return true;
+  }
+  return false;
 }
 
-static bool is_inline(const HclExpr *e) {
-  switch (e->kind) {
-  case EX_OBJ:
-    return e->items.len == 0;
-  case EX_LIST:
-  case EX_CALL:
-    for (int i = 0; i < e->items.len; i++)
-      if (!is_inline(e->items.items[i]))
-        return false;
-    if (e->kind == EX_LIST) {
-      Buf b;
-      buf_init(&b);
-      put_inline(&b, e);
-      bool fits = b.len <= LIST_INLINE_MAX;
-      buf_release(&b);
-      return fits;
-    }
-    return true;
-  default:
-    return true;
-  }
+/* Whether e fits on one line; what the test wrote is cut back. */
+static bool is_inline(Out *o, const HclExpr *e) {
+  size_t mark = o->len;
+  bool fits = put_inline(o, e);
+  o->len = mark;
+  return fits;
 }
 
 /* ---- Lines ---- */
 
-typedef struct Line {
-  int depth;
-  const char *key;  /* rendered key of a `key = ...` line, or NULL */
-  const char *rest; /* the text after `key = `, or the whole line */
-  bool assign;      /* `key = value` complete on this line: aligned */
-} Line;
-
-typedef struct Out {
-  Arena *arena;
-  Vec lines; /* Line* */
-  Buf cur;   /* the line being written */
-  int depth;       /* of the line being written */
-  const char *key; /* of the line being written */
-} Out;
-
-static void line_start(Out *o, int depth, const char *key) {
-  o->depth = depth;
-  o->key = key;
-  o->cur.len = 0;
-  o->cur.data[0] = '\0';
-}
-
-static void line_end(Out *o, bool assign) {
-  Line *l = arena_alloc(o->arena, sizeof *l);
-  l->depth = o->depth;
-  l->key = o->key;
-  l->rest = arena_strndup(o->arena, o->cur.data, o->cur.len);
-  l->assign = assign && o->key;
-  vec_push(o->arena, &o->lines, l);
-}
-
-static void blank_line(Out *o) {
-  line_start(o, 0, NULL);
-  line_end(o, false);
-}
-
-static const char *render_key(Arena *a, const char *k) {
-  Buf b;
-  buf_init(&b);
-  put_key(&b, k);
-  return buf_finish(&b, a);
-}
-
 static void put_value(Out *o, const HclExpr *e, int depth);
+static void put_multi(Out *o, const HclExpr *e, int depth);
 
 /* Writes `key = value` at depth: an assign line if the value fits on it,
- * else lines down to the value's closing bracket. */
-static void put_entry(Out *o, const char *key, const HclExpr *value, int depth) {
-  line_start(o, depth, key);
-  if (is_inline(value)) {
-    put_inline(&o->cur, value);
-    line_end(o, true);
+ * else lines down to the value's closing bracket. An attribute name is
+ * written as it is; an object key is quoted unless bare_key. */
+static void put_entry(Out *o, const char *key, size_t key_len, bool quote_if_needed,
+                      const HclExpr *value, int depth) {
+  indent(o, depth);
+  size_t k = o->len;
+  int cols;
+  if (quote_if_needed && !bare_key(key)) {
+    w_char(o, '"');
+    put_escaped(o, key, key_len, ESC_KEY);
+    w_char(o, '"');
+    cols = key_columns(o->data + k, o->len - k);
   } else {
-    put_value(o, value, depth);
-    line_end(o, false);
+    w_add(o, key, key_len); /* an identifier: ASCII */
+    cols = (int)key_len;
   }
-}
-
-/* Writes e onto the open line. A multi-line value ends that line after its
- * opening bracket, writes its inside one level deeper, and leaves the line
- * with its closing bracket open, so the caller can add `,` or `)`. */
-static void put_value(Out *o, const HclExpr *e, int depth) {
-  if (is_inline(e)) {
-    put_inline(&o->cur, e);
+  size_t at = o->len;
+  int lead = 2 * depth + cols;
+  W_LIT(o, " = ");
+  size_t mark = o->len;
+  if (put_inline(o, value)) {
+    assign_end(o, at, lead);
     return;
   }
+  o->len = mark;
+  put_multi(o, value, depth);
+  line_end(o);
+}
+
+/* Writes e onto the open line, on one line if it fits. */
+static void put_value(Out *o, const HclExpr *e, int depth) {
+  size_t mark = o->len;
+  if (put_inline(o, e))
+    return;
+  o->len = mark;
+  put_multi(o, e, depth);
+}
+
+/* Writes e, which does not fit on one line, onto the open line: it ends
+ * that line after its opening bracket, writes its inside one level deeper,
+ * and leaves the line with its closing bracket open, so the caller can add
+ * `,` or `)`. */
+/* A list's or a call's items one per line, each followed by a comma,
+ * then the indent of the closing bracket. */
+static void put_items(Out *o, const Vec *items, int depth) {
+  line_end(o);
+  for (int i = 0; i < items->len; i++) {
+    indent(o, depth + 1);
+    put_value(o, items->items[i], depth + 1);
+    w_char(o, ',');
+    line_end(o);
+  }
+  indent(o, depth);
+}
+
+static void put_multi(Out *o, const HclExpr *e, int depth) {
   switch (e->kind) {
   case EX_OBJ:
-    buf_putc(&o->cur, '{');
-    line_end(o, false);
-    for (int i = 0; i < e->items.len; i++) {
-      ObjEntry *en = e->items.items[i];
-      put_entry(o, render_key(o->arena, en->key), en->value, depth + 1);
+    w_char(o, '{');
+    line_end(o);
+    for (int i = 0; i < kids(e)->len; i++) {
+      ObjEntry *en = kids(e)->items[i];
+      put_entry(o, en->key, en->key_len, true, en->value, depth + 1);
     }
-    line_start(o, depth, NULL);
-    buf_putc(&o->cur, '}');
+    indent(o, depth);
+    w_char(o, '}');
     break;
   case EX_LIST:
-    buf_putc(&o->cur, '[');
-    line_end(o, false);
-    for (int i = 0; i < e->items.len; i++) {
-      line_start(o, depth + 1, NULL);
-      put_value(o, e->items.items[i], depth + 1);
-      buf_putc(&o->cur, ',');
-      line_end(o, false);
-    }
-    line_start(o, depth, NULL);
-    buf_putc(&o->cur, ']');
+    w_char(o, '[');
+    put_items(o, kids(e), depth);
+    w_char(o, ']');
     break;
   case EX_CALL: {
-    int n = e->items.len, multi = 0;
-    for (int i = 0; i < n; i++)
-      multi += !is_inline(e->items.items[i]);
-    buf_printf(&o->cur, "%s(", e->text);
-    if (multi == 1 && !is_inline(e->items.items[n - 1])) {
+    /* Not inline, so one argument at least is multi-line; with a single
+     * argument, that one. */
+    int n = kids(e)->len, multi = n == 1;
+    for (int i = 0; n > 1 && i < n; i++)
+      multi += !is_inline(o, kids(e)->items[i]);
+    w_add(o, e->text, e->len);
+    w_char(o, '(');
+    if (multi == 1 && (n == 1 || !is_inline(o, kids(e)->items[n - 1]))) {
       /* f(a, {  ...  }) : the brackets on one line count as one level. */
       for (int i = 0; i < n - 1; i++) {
-        put_inline(&o->cur, e->items.items[i]);
-        buf_puts(&o->cur, ", ");
+        put_inline(o, kids(e)->items[i]);
+        W_LIT(o, ", ");
       }
-      put_value(o, e->items.items[n - 1], depth);
+      put_multi(o, kids(e)->items[n - 1], depth);
     } else {
-      line_end(o, false);
-      for (int i = 0; i < n; i++) {
-        line_start(o, depth + 1, NULL);
-        put_value(o, e->items.items[i], depth + 1);
-        buf_putc(&o->cur, ',');
-        line_end(o, false);
-      }
-      line_start(o, depth, NULL);
+      put_items(o, kids(e), depth);
     }
-    buf_putc(&o->cur, ')');
+    w_char(o, ')');
     break;
   }
   default:
@@ -682,10 +918,10 @@ static void put_comment(Out *o, const char *text, int depth) {
   const unsigned char *p = (const unsigned char *)text;
   size_t n = strlen(text);
   for (size_t i = 0;;) {
-    line_start(o, depth, NULL);
-    buf_putc(&o->cur, '#');
-    size_t start = o->cur.len;
-    buf_putc(&o->cur, ' ');
+    indent(o, depth);
+    w_char(o, '#');
+    size_t start = o->len;
+    w_char(o, ' ');
     for (; i < n && p[i] != '\n';) {
       unsigned cp;
       i += utf8_next(p + i, n - i, &cp);
@@ -694,11 +930,11 @@ static void put_comment(Out *o, const char *text, int depth) {
       if ((cp < 0x20 && cp != '\t') || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F) ||
           cp == 0x2028 || cp == 0x2029)
         cp = ' ';
-      put_utf8(&o->cur, cp);
+      put_utf8(o, cp);
     }
-    while (o->cur.len > start && (o->cur.data[o->cur.len - 1] == ' ' || o->cur.data[o->cur.len - 1] == '\t'))
-      o->cur.data[--o->cur.len] = '\0';
-    line_end(o, false);
+    while (o->len > start && (o->data[o->len - 1] == ' ' || o->data[o->len - 1] == '\t'))
+      o->len--;
+    line_end(o);
     if (i >= n)
       break;
     i++; /* the '\n' */
@@ -707,7 +943,7 @@ static void put_comment(Out *o, const char *text, int depth) {
 
 static bool body_empty(const HclBody *b) {
   for (int i = 0; i < b->items.len; i++)
-    if (((Item *)b->items.items[i])->kind != IT_GAP)
+    if (b->items.items[i])
       return false;
   return true;
 }
@@ -715,25 +951,26 @@ static bool body_empty(const HclBody *b) {
 static void put_body(Out *o, const HclBody *b, int depth);
 
 static void put_block(Out *o, const Item *it, int depth) {
-  line_start(o, depth, NULL);
-  buf_puts(&o->cur, it->name);
-  const char *labels[2] = {it->label1, it->label2};
+  const Block *bl = (const Block *)it;
+  indent(o, depth);
+  w_add(o, it->name, it->name_len);
+  const char *labels[2] = {bl->label1, bl->label2};
   for (int i = 0; i < 2 && labels[i]; i++) {
-    buf_puts(&o->cur, " \"");
-    put_escaped(&o->cur, labels[i], strlen(labels[i]), ESC_VALUE);
-    buf_putc(&o->cur, '"');
+    W_LIT(o, " \"");
+    put_escaped(o, labels[i], strlen(labels[i]), ESC_VALUE);
+    w_char(o, '"');
   }
-  if (body_empty(it->body)) {
-    buf_puts(&o->cur, " {}");
-    line_end(o, false);
+  if (body_empty(&bl->body)) {
+    W_LIT(o, " {}");
+    line_end(o);
     return;
   }
-  buf_puts(&o->cur, " {");
-  line_end(o, false);
-  put_body(o, it->body, depth + 1);
-  line_start(o, depth, NULL);
-  buf_putc(&o->cur, '}');
-  line_end(o, false);
+  W_LIT(o, " {");
+  line_end(o);
+  put_body(o, &bl->body, depth + 1);
+  indent(o, depth);
+  w_char(o, '}');
+  line_end(o);
 }
 
 /* Items in order. A gap is written only between two items, once. In the
@@ -745,7 +982,7 @@ static void put_body(Out *o, const HclBody *b, int depth) {
   bool gap = false;
   for (int i = 0; i < b->items.len; i++) {
     const Item *it = b->items.items[i];
-    if (it->kind == IT_GAP) {
+    if (!it) {
       gap = true;
       continue;
     }
@@ -753,11 +990,11 @@ static void put_body(Out *o, const HclBody *b, int depth) {
         !(prev->kind == IT_ATTR && it->kind == IT_ATTR))
       gap = true;
     if (prev && gap)
-      blank_line(o);
+      line_end(o); /* a blank line */
     gap = false;
     switch (it->kind) {
     case IT_ATTR:
-      put_entry(o, it->name, it->value, depth);
+      put_entry(o, it->name, it->name_len, false, it->value, depth);
       break;
     case IT_BLOCK:
       put_block(o, it, depth);
@@ -765,49 +1002,21 @@ static void put_body(Out *o, const HclBody *b, int depth) {
     case IT_COMMENT:
       put_comment(o, it->name, depth);
       break;
-    case IT_GAP:
-      break;
     }
     prev = it;
   }
 }
 
 char *hcl_render(HclBody *file, size_t *len) {
-  Out o = {.arena = file->arena};
-  buf_init(&o.cur);
+  Out o = {0};
+  grow(&o, 1); /* data is never NULL, not even for an empty file */
   put_body(&o, file, 0);
-  buf_release(&o.cur);
-
-  /* Align `=` over each run of consecutive assign lines, as terraform fmt
-   * does: every key is padded to the widest lead (indent + key) in its
-   * run, plus one space. */
-  Buf out;
-  buf_init(&out);
-  for (int i = 0; i < o.lines.len;) {
-    int j = i, width = 0;
-    for (; j < o.lines.len && ((Line *)o.lines.items[j])->assign; j++) {
-      Line *l = o.lines.items[j];
-      int w = 2 * l->depth + key_columns(l->key);
-      if (w > width)
-        width = w;
-    }
-    if (j == i)
-      j = i + 1;
-    for (; i < j; i++) {
-      Line *l = o.lines.items[i];
-      if (l->key || l->rest[0])
-        buf_indent(&out, 2 * l->depth);
-      if (l->key) {
-        buf_puts(&out, l->key);
-        int pad = l->assign ? width - 2 * l->depth - key_columns(l->key) + 1 : 1;
-        buf_indent(&out, pad);
-        buf_puts(&out, "= ");
-      }
-      buf_puts(&out, l->rest);
-      buf_putc(&out, '\n');
-    }
-  }
+  if (o.nrun)
+    end_run(&o);
+  char *text = arena_strndup(file->arena, o.data, o.len);
   if (len)
-    *len = out.len;
-  return buf_finish(&out, file->arena);
+    *len = o.len;
+  free(o.data);
+  free(o.run);
+  return text;
 }

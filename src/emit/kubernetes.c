@@ -28,13 +28,17 @@
  * data (ConfigMap data) is marked with `quoted` and gets quoted keys.
  * Numbers and booleans Kubernetes needs as such are plain.
  */
+#include <assert.h>
 #include <ctype.h>
 #include <jansson.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
 
 #include "emit.h"
+#include "jobs.h"
 #include "names.h"
 #include "tmpl.h"
 
@@ -65,6 +69,11 @@ typedef struct K {
   Value *peer_ix;      /* security group id -> index of its first Peer */
   struct ByRef *rules_by_sg, *policies_by_target;   /* see by_ref */
   int nrules_by_sg, npolicies_by_target;
+  Value *tcache;       /* template path -> its expansion (see tget) */
+  Value **sel;         /* per model service: its selector, once made */
+  Value absent;        /* in tcache: the path is absent */
+  const char *header;  /* every file's first line */
+  Vec files;           /* of YamlFile *, written by write_files */
   bool failed;
 } K;
 
@@ -72,11 +81,39 @@ typedef struct K {
 
 static Value *M(K *k) { return val_map(k->a); }
 static Value *L(K *k) { return val_list(k->a); }
-static Value *S(K *k, const char *s) { return val_str(k->a, s); }
+/* A string that is not copied: every string a document holds lives as
+ * long as the arena (a literal, the plan's, the templates' or k->a's). */
+static Value *S(K *k, const char *s) {
+  Value *v = val_new(k->a, V_STR, (Pos){0});
+  v->s = s;
+  return v;
+}
 static Value *I(K *k, long long i) { return val_int(k->a, i); }
 static void set(K *k, Value *map, const char *key, Value *v) {
   if (v)
     val_set(k->a, map, key, v);
+}
+/* set for a key the map cannot hold yet (a fresh map and a field name
+ * the caller writes once): appended without val_set's lookup and copy.
+ * 'key' lives as long as the arena. Maps that reach val_set's index size
+ * go through val_set, which builds the index. */
+static void add(K *k, Value *map, const char *key, Value *v) {
+  if (!v)
+    return;
+  assert(!val_entry(map, key));
+  if (map->map.hidx || map->map.n + 1 >= MAP_INDEX_MIN) {
+    val_set(k->a, map, key, v);
+    return;
+  }
+  if (map->map.n == map->map.cap) {
+    int cap = map->map.cap ? map->map.cap * 2 : 4;
+    MapEntry *entries = arena_alloc(k->a, sizeof *entries * (size_t)cap);
+    if (map->map.n)
+      memcpy(entries, map->map.entries, sizeof *entries * (size_t)map->map.n);
+    map->map.entries = entries;
+    map->map.cap = cap;
+  }
+  map->map.entries[map->map.n++] = (MapEntry){.key = key, .val = v};
 }
 static void push(K *k, Value *list, Value *v) {
   if (v)
@@ -89,6 +126,39 @@ static const char *fmt(K *k, const char *f, ...) {
   char *s = arena_vprintf(k->a, f, ap);
   va_end(ap);
   return s;
+}
+
+/* The concatenation of up to three strings (NULL: none) in the arena:
+ * names are made by the thousand, and printf costs several times as much. */
+static const char *cat(K *k, const char *x, const char *y, const char *z) {
+  size_t lx = x ? strlen(x) : 0, ly = y ? strlen(y) : 0, lz = z ? strlen(z) : 0;
+  char *s = arena_alloc(k->a, lx + ly + lz + 1);
+  if (lx)
+    memcpy(s, x, lx);
+  if (ly)
+    memcpy(s + lx, y, ly);
+  if (lz)
+    memcpy(s + lx + ly, z, lz);
+  s[lx + ly + lz] = '\0';
+  return s;
+}
+
+/* The decimal digits of i, ending at 'end' (room for 20 characters);
+ * returns the first one. */
+static char *put_dec(char *end, long long i) {
+  unsigned long long u = i < 0 ? 0ULL - (unsigned long long)i : (unsigned long long)i;
+  char *p = end;
+  do
+    *--p = (char)('0' + u % 10);
+  while (u /= 10);
+  if (i < 0)
+    *--p = '-';
+  return p;
+}
+
+static const char *dec(K *k, long long i) {
+  char buf[24], *end = buf + sizeof buf, *p = put_dec(end, i);
+  return arena_strndup(k->a, p, (size_t)(end - p));
 }
 
 /* An error at 'pos' (and the spec key 'path', NULL when there is none):
@@ -123,10 +193,40 @@ static void set_var(K *k, const char *name, const char *value) {
   k->vars[k->nvars++] = (TmplVar){name, value};
 }
 
+/* Whether a template value names the one variable that changes during a
+ * run, ${service}: without it, its expansion is the same for every
+ * service and tget keeps it. */
+static bool names_service(const Value *v) {
+  switch (v->kind) {
+  case V_STR:
+    return strstr(v->s, "${service}") != NULL;
+  case V_LIST:
+    for (int i = 0; i < v->list.n; i++)
+      if (names_service(v->list.items[i]))
+        return true;
+    return false;
+  case V_MAP:
+    for (int i = 0; i < v->map.n; i++)
+      if (strstr(v->map.entries[i].key, "${service}") || names_service(v->map.entries[i].val))
+        return true;
+    return false;
+  default:
+    return false;
+  }
+}
+
 /* The template value at a dotted path of section names, expanded with the
- * current variables (a fresh copy the caller may change). NULL when it is
- * absent (an error unless 'optional') or not of kind 'want' (-1: any). */
+ * current variables. NULL when it is absent (an error unless 'optional')
+ * or not of kind 'want' (-1: any). The expansion may be shared with
+ * other callers: copy it before changing it. Expansions that do not name
+ * ${service} are made once per run; errors are reported at every call,
+ * as before the cache. */
 static Value *tget(K *k, const char *path, int want, bool optional) {
+  Value *hit = val_get(k->tcache, path);
+  if (hit == &k->absent && optional)
+    return NULL;
+  if (hit && hit != &k->absent && (want < 0 || hit->kind == (VKind)want))
+    return hit;
   Value *v = tmpl_get(k->a, k->d, TMPL);
   if (!v) {
     k->failed = true;
@@ -141,6 +241,8 @@ static Value *tget(K *k, const char *path, int want, bool optional) {
   if (!v) {
     if (!optional)
       problem(k, at, "template %s has no '%s'", TMPL, path);
+    else
+      val_set(k->a, k->tcache, path, &k->absent);
     return NULL;
   }
   if (want >= 0 && v->kind != (VKind)want) {
@@ -149,6 +251,8 @@ static Value *tget(K *k, const char *path, int want, bool optional) {
     return NULL;
   }
   Value *x = tmpl_expand(k->a, v, k->vars, k->nvars);
+  if (x && !names_service(v))
+    val_set(k->a, k->tcache, path, x);
   return x ? x : (want == V_LIST ? L(k) : want == V_MAP ? M(k) : NULL);
 }
 
@@ -160,7 +264,7 @@ static const char *tstr(K *k, const char *path) {
 /* ---- plan readers ---- */
 
 static Resource *find(K *k, const char *kind, const char *key) {
-  return plan_find(k->p, fmt(k, "%s.%s", kind, key));
+  return plan_find(k->p, cat(k, kind, ".", key));
 }
 
 /* A resource the plan must have for a service; its absence is a bug. */
@@ -336,9 +440,16 @@ static Value *common_labels(K *k) {
 
 static void use_service(K *k, int i) { set_var(k, "service", i >= 0 ? k->svc[i] : NULL); }
 
+/* The selector labels of service i (and ${service} set to it), made once
+ * per service: each service's pods are selected by several objects, its
+ * own and its peers'. Shared: never changed. */
 static Value *selector(K *k, int i) {
   use_service(k, i);
+  if (i >= 0 && k->sel[i])
+    return k->sel[i];
   Value *sel = tget(k, "labels.selector", V_MAP, false);
+  if (sel && i >= 0)
+    k->sel[i] = sel;
   return sel ? sel : M(k);
 }
 
@@ -350,142 +461,225 @@ static Value *service_labels(K *k, int i) {
 
 static Value *metadata(K *k, const char *name, Value *labels, Value *annotations) {
   Value *md = M(k);
-  set(k, md, "name", S(k, name));
-  set(k, md, "namespace", S(k, k->ns));
+  add(k, md, "name", S(k, name));
+  add(k, md, "namespace", S(k, k->ns));
   if (labels && labels->map.n)
-    set(k, md, "labels", labels);
+    add(k, md, "labels", labels);
   if (annotations && annotations->map.n)
-    set(k, md, "annotations", annotations);
+    add(k, md, "annotations", annotations);
   return md;
 }
 
 static Value *object(K *k, const char *api, const char *kind, Value *md) {
   Value *o = M(k);
-  set(k, o, "apiVersion", S(k, api));
-  set(k, o, "kind", S(k, kind));
-  set(k, o, "metadata", md);
+  add(k, o, "apiVersion", S(k, api));
+  add(k, o, "kind", S(k, kind));
+  add(k, o, "metadata", md);
   return o;
 }
 
 static Value *match_labels(K *k, Value *labels) {
   Value *m = M(k);
-  set(k, m, "matchLabels", labels);
+  add(k, m, "matchLabels", labels);
   return m;
 }
 
-/* ---- YAML through libyaml ---- */
+/* ---- YAML through libyaml ----
+ *
+ * Files are turned into YAML text once every document is built, each file
+ * on its own, so the files of a large spec are written on several threads
+ * (see jobs.h; libyaml's emitter is most of this target's time). Writing
+ * reads the trees and touches nothing else: a problem stays with its file
+ * and is reported afterwards, in file order. */
+
+typedef enum { YAML_OK, BAD_EMITTER, BAD_UTF8, BAD_KIND } YamlProblem;
+
+typedef struct YamlFile {
+  const char *path;
+  const Value *docs;
+  const char *header;
+  Buf text;
+  YamlProblem problem;  /* the first one */
+  Pos at;
+  const char *arg;      /* the emitter's words, the string, the kind */
+} YamlFile;
+
+static bool bad(YamlFile *f, YamlProblem what, Pos at, const char *arg) {
+  f->problem = what;
+  f->at = at;
+  f->arg = arg;
+  return false;
+}
 
 static int on_write(void *data, unsigned char *buffer, size_t size) {
   buf_add(data, (const char *)buffer, size);
   return 1;
 }
 
-static bool emit(K *k, yaml_emitter_t *e, yaml_event_t *ev) {
-  if (yaml_emitter_emit(e, ev))
-    return true;
-  problem(k, (Pos){0}, "YAML emitter: %s", e->problem ? e->problem : "failed");
-  return false;
+static bool emit(YamlFile *f, yaml_emitter_t *e, yaml_event_t *ev) {
+  return yaml_emitter_emit(e, ev) || bad(f, BAD_EMITTER, (Pos){0}, e->problem ? e->problem : "failed");
 }
 
-static bool scalar(K *k, yaml_emitter_t *e, const char *s, bool quote) {
+/* A scalar of 'len' bytes: double-quoted, or plain. */
+static bool scalar(YamlFile *f, yaml_emitter_t *e, const char *s, size_t len, bool quote) {
   yaml_event_t ev;
-  if (!yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)s, (int)strlen(s), !quote, quote,
-                                    quote ? YAML_DOUBLE_QUOTED_SCALAR_STYLE : YAML_PLAIN_SCALAR_STYLE)) {
-    problem(k, (Pos){0}, "the string \"%s\" is not valid UTF-8", s);
-    return false;
-  }
-  return emit(k, e, &ev);
+  yaml_scalar_style_t style = quote ? YAML_DOUBLE_QUOTED_SCALAR_STYLE : YAML_PLAIN_SCALAR_STYLE;
+  if (!yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)s, (int)len, !quote, quote, style))
+    return bad(f, BAD_UTF8, (Pos){0}, s);
+  return emit(f, e, &ev);
 }
+
+/* The bytes of a plain key after its first letter: ASCII letters,
+ * digits, '.', '/' and '-'. */
+static const bool key_byte[256] = {
+    ['-'] = 1, ['.'] = 1, ['/'] = 1,
+    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
+    ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1, ['I'] = 1,
+    ['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1,
+    ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1,
+    ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1,
+    ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1,
+    ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
+};
 
 /* A key that every YAML reader, 1.1 or 1.2, reads back as the same
  * string when written plain: a field name or a label-style key, and none
- * of the YAML 1.1 boolean and null words. */
-static bool plain_key(const char *s) {
-  static const char *const words[] = {"y", "n", "yes", "no", "on", "off", "true", "false", "null", NULL};
+ * of the YAML 1.1 boolean and null words. Sets *len to strlen(s), found
+ * on the way. */
+static bool plain_key_len(const char *s, size_t *len) {
+  static const struct { const char *w; size_t n; } words[] = {
+      {"y", 1}, {"n", 1}, {"yes", 3}, {"no", 2}, {"on", 2}, {"off", 3}, {"true", 4}, {"false", 5}, {"null", 4},
+  };
+  const char *q = s;
+  while (key_byte[(unsigned char)*q])
+    q++;
+  *len = (size_t)(q - s);
+  if (*q) {
+    *len += strlen(q);
+    return false;
+  }
   if (!isalpha((unsigned char)s[0]))
     return false;
-  for (const char *q = s; *q; q++)
-    if (!isalnum((unsigned char)*q) && !strchr("./-", *q))
-      return false;
-  for (int i = 0; words[i]; i++)
-    if (!strcasecmp(s, words[i]))
+  for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+    if (*len == words[i].n && !strcasecmp(s, words[i].w))
       return false;
   return true;
 }
 
-static bool node(K *k, yaml_emitter_t *e, const Value *v) {
+/* plain_key_len without the length (inline: only the unit tests call it) */
+static inline bool plain_key(const char *s) {
+  size_t len;
+  return plain_key_len(s, &len);
+}
+
+static bool node(YamlFile *f, yaml_emitter_t *e, const Value *v) {
   yaml_event_t ev;
   switch (v->kind) {
   case V_MAP:
     yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1, YAML_BLOCK_MAPPING_STYLE);
-    if (!emit(k, e, &ev))
+    if (!emit(f, e, &ev))
       return false;
     for (int i = 0; i < v->map.n; i++) {
       const MapEntry *me = &v->map.entries[i];
-      if (!scalar(k, e, me->key, v->quoted || !plain_key(me->key)) || !node(k, e, me->val))
+      size_t len;
+      bool plain = plain_key_len(me->key, &len);
+      if (!scalar(f, e, me->key, len, v->quoted || !plain) || !node(f, e, me->val))
         return false;
     }
     yaml_mapping_end_event_initialize(&ev);
-    return emit(k, e, &ev);
+    return emit(f, e, &ev);
   case V_LIST:
     yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1, YAML_BLOCK_SEQUENCE_STYLE);
-    if (!emit(k, e, &ev))
+    if (!emit(f, e, &ev))
       return false;
     for (int i = 0; i < v->list.n; i++)
-      if (!node(k, e, v->list.items[i]))
+      if (!node(f, e, v->list.items[i]))
         return false;
     yaml_sequence_end_event_initialize(&ev);
-    return emit(k, e, &ev);
+    return emit(f, e, &ev);
   case V_STR:
-    return scalar(k, e, v->s, true);
-  case V_INT:
-    return scalar(k, e, fmt(k, "%lld", v->i), false);
-  case V_FLOAT:
-    return scalar(k, e, fmt(k, "%.17g", v->f), false);
+    return scalar(f, e, v->s, strlen(v->s), true);
+  case V_INT: {
+    char buf[24], *end = buf + sizeof buf - 1, *p;
+    *end = '\0';
+    p = put_dec(end, v->i);
+    return scalar(f, e, p, (size_t)(end - p), false);
+  }
+  case V_FLOAT: {
+    char text[32];
+    snprintf(text, sizeof text, "%.17g", v->f);
+    return scalar(f, e, text, strlen(text), false);
+  }
   case V_BOOL:
-    return scalar(k, e, v->b ? "true" : "false", false);
+    return v->b ? scalar(f, e, "true", 4, false) : scalar(f, e, "false", 5, false);
   case V_NULL:
-    return scalar(k, e, "null", false);
+    return scalar(f, e, "null", 4, false);
   default:
     /* references are resolved to literals before a document is built */
-    problem(k, v->pos, "a %s value has no Kubernetes form", val_kind_name(v->kind));
-    return false;
+    return bad(f, BAD_KIND, v->pos, val_kind_name(v->kind));
   }
 }
 
-/* Write documents (a list of maps) as one YAML stream, after a header. */
-static void add_file(K *k, Output *out, const char *path, const Value *docs) {
-  Buf b;
-  buf_init(&b);
-  buf_printf(&b, "# Generated by infrac from the %s spec (%s). Edit the spec, not this file.\n",
-             k->m->name, k->m->env);
+/* One file: its documents (a list of maps) as one YAML stream, after a
+ * header. Runs on any thread. */
+static void write_yaml(void *ctx, int i) {
+  YamlFile *f = ((YamlFile **)ctx)[i];
+  buf_init(&f->text);
+  buf_puts(&f->text, f->header);
   yaml_emitter_t e;
   yaml_emitter_initialize(&e);
-  yaml_emitter_set_output(&e, on_write, &b);
+  yaml_emitter_set_output(&e, on_write, &f->text);
   yaml_emitter_set_unicode(&e, 1);
   yaml_emitter_set_width(&e, -1);
   yaml_emitter_set_indent(&e, 2);
   yaml_emitter_set_break(&e, YAML_LN_BREAK);
   yaml_event_t ev;
   yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING);
-  bool ok = emit(k, &e, &ev);
-  for (int i = 0; ok && i < docs->list.n; i++) {
+  bool ok = emit(f, &e, &ev);
+  for (int d = 0; ok && d < f->docs->list.n; d++) {
     yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 0);
-    ok = emit(k, &e, &ev) && node(k, &e, docs->list.items[i]);
+    ok = emit(f, &e, &ev) && node(f, &e, f->docs->list.items[d]);
     if (ok) {
       yaml_document_end_event_initialize(&ev, 1);
-      ok = emit(k, &e, &ev);
+      ok = emit(f, &e, &ev);
     }
   }
   if (ok) {
     yaml_stream_end_event_initialize(&ev);
-    ok = emit(k, &e, &ev) && yaml_emitter_flush(&e);
+    ok = emit(f, &e, &ev) && (yaml_emitter_flush(&e) || bad(f, BAD_EMITTER, (Pos){0}, "failed"));
   }
   yaml_emitter_delete(&e);
-  size_t len = b.len;
-  char *data = buf_finish(&b, k->a);
-  if (ok)
-    out_add(out, path, data, len);
+}
+
+/* A file to write, once every document is built. */
+static void add_file(K *k, const char *path, const Value *docs) {
+  if (!k->header)
+    k->header = arena_printf(k->a, "# Generated by infrac from the %s spec (%s). Edit the spec, not this file.\n",
+                             k->m->name, k->m->env);
+  YamlFile *f = arena_alloc(k->a, sizeof *f);
+  f->path = path;
+  f->docs = docs;
+  f->header = k->header;
+  vec_push(k->a, &k->files, f);
+}
+
+/* Every file, on several threads; then, in file order, each one's text
+ * into the output or its problem into the diagnostics. */
+static void write_files(K *k, Output *out) {
+  jobs_run(k->files.len, write_yaml, k->files.items);
+  for (int i = 0; i < k->files.len; i++) {
+    YamlFile *f = k->files.items[i];
+    size_t len = f->text.len;
+    char *data = buf_finish(&f->text, k->a);
+    if (f->problem == BAD_EMITTER)
+      problem(k, f->at, "YAML emitter: %s", f->arg);
+    else if (f->problem == BAD_UTF8)
+      problem(k, f->at, "the string \"%s\" is not valid UTF-8", f->arg);
+    else if (f->problem == BAD_KIND)
+      problem(k, f->at, "a %s value has no Kubernetes form", f->arg);
+    else
+      out_add(out, f->path, data, len);
+  }
 }
 
 /* ---- per-service objects ---- */
@@ -509,8 +703,9 @@ static long long millicores(long long units, long long pct) { return units * 100
 static Value *resources(K *k, const Svc *v) {
   Value *r = M(k);
   static const char *const sides[] = {"requests", "limits"};
+  static const char *const paths[] = {"resources.requests", "resources.limits"};
   for (int s = 0; s < 2; s++) {
-    Value *t = tget(k, fmt(k, "resources.%s", sides[s]), V_MAP, true);
+    Value *t = tget(k, paths[s], V_MAP, true);
     if (!t)
       continue;
     Value *side = M(k);
@@ -521,9 +716,9 @@ static Value *resources(K *k, const Svc *v) {
         continue;
       }
       if (!strcmp(me->key, "cpu"))
-        set(k, side, "cpu", S(k, fmt(k, "%lldm", millicores(aint(v->td->attrs, "cpu", 256), me->val->i))));
+        set(k, side, "cpu", S(k, cat(k, dec(k, millicores(aint(v->td->attrs, "cpu", 256), me->val->i)), "m", NULL)));
       else if (!strcmp(me->key, "memory"))
-        set(k, side, "memory", S(k, fmt(k, "%lldMi", aint(v->td->attrs, "memory", 512) * me->val->i / 100)));
+        set(k, side, "memory", S(k, cat(k, dec(k, aint(v->td->attrs, "memory", 512) * me->val->i / 100), "Mi", NULL)));
       else
         problem(k, me->key_pos, "template %s: resources.%s has cpu and memory only, found '%s'", TMPL, sides[s], me->key);
     }
@@ -533,8 +728,8 @@ static Value *resources(K *k, const Svc *v) {
   return r;
 }
 
-static Value *probe(K *k, const char *which, const Svc *v) {
-  Value *t = tget(k, fmt(k, "probes.%s", which), V_MAP, true);
+static Value *probe(K *k, const char *path, const Svc *v) {
+  Value *t = tget(k, path, V_MAP, true);
   if (!t)
     return NULL;
   Value *p = M(k);
@@ -563,23 +758,23 @@ static Value *endpoint_data(K *k, const Svc *v) {
       Resource *db = need(k, "db_instance", ac->target, ac->at->pos);
       if (!db)
         continue;
-      set(k, add, fmt(k, "DB_%s_IDENTIFIER", up), S(k, db->name));
-      set(k, add, fmt(k, "DB_%s_ENGINE", up), S(k, nz(literal(k, val_get(db->attrs, "engine")), "")));
-      set(k, add, fmt(k, "DB_%s_PORT", up), S(k, fmt(k, "%lld", aint(db->attrs, "port", 0))));
-      set(k, add, fmt(k, "DB_%s_USER", up), S(k, nz(literal(k, val_get(db->attrs, "username")), "")));
+      set(k, add, cat(k, "DB_", up, "_IDENTIFIER"), S(k, db->name));
+      set(k, add, cat(k, "DB_", up, "_ENGINE"), S(k, nz(literal(k, val_get(db->attrs, "engine")), "")));
+      set(k, add, cat(k, "DB_", up, "_PORT"), S(k, dec(k, aint(db->attrs, "port", 0))));
+      set(k, add, cat(k, "DB_", up, "_USER"), S(k, nz(literal(k, val_get(db->attrs, "username")), "")));
       Value *iam = val_get(db->attrs, "iam_database_authentication_enabled");
-      set(k, add, fmt(k, "DB_%s_IAM_AUTH", up), S(k, iam && iam->kind == V_BOOL && iam->b ? "true" : "false"));
+      set(k, add, cat(k, "DB_", up, "_IAM_AUTH"), S(k, iam && iam->kind == V_BOOL && iam->b ? "true" : "false"));
       const char *host = literal(k, val_get(db->attrs, "endpoint"));
       if (host)
-        set(k, add, fmt(k, "DB_%s_HOST", up), S(k, host));
+        set(k, add, cat(k, "DB_", up, "_HOST"), S(k, host));
     } else if (ac->kind == ACCESS_TABLE) {
       Resource *t = need(k, "dynamodb_table", ac->target, ac->at->pos);
       if (!t)
         continue;
-      set(k, add, fmt(k, "TABLE_%s_NAME", up), S(k, t->name));
-      const char *arn = plan_arn(k->p, "dynamodb", true, fmt(k, "table/%s", t->name));
+      set(k, add, cat(k, "TABLE_", up, "_NAME"), S(k, t->name));
+      const char *arn = plan_arn(k->a, k->p, "dynamodb", true, cat(k, "table/", t->name, NULL));
       if (arn)
-        set(k, add, fmt(k, "TABLE_%s_ARN", up), S(k, arn));
+        set(k, add, cat(k, "TABLE_", up, "_ARN"), S(k, arn));
     } else {
       Service *peer = model_service(k->m, ac->target);
       Resource *es = need(k, "ecs_service", ac->target, ac->at->pos);
@@ -587,9 +782,10 @@ static Value *endpoint_data(K *k, const Svc *v) {
       if (!es || !peer)
         continue;
       int j = (int)(peer - k->m->services);
-      set(k, add, fmt(k, "SERVICE_%s_HOST", up), S(k, k->svc[j]));
-      set(k, add, fmt(k, "SERVICE_%s_PORT", up), S(k, fmt(k, "%lld", port)));
-      set(k, add, fmt(k, "SERVICE_%s_URL", up), S(k, fmt(k, "http://%s:%lld", k->svc[j], port)));
+      set(k, add, cat(k, "SERVICE_", up, "_HOST"), S(k, k->svc[j]));
+      const char *num = dec(k, port);
+      set(k, add, cat(k, "SERVICE_", up, "_PORT"), S(k, num));
+      set(k, add, cat(k, "SERVICE_", up, "_URL"), S(k, cat(k, cat(k, "http://", k->svc[j], ":"), num, NULL)));
     }
     for (int x = 0; x < add->map.n; x++) {
       if (val_get(d, add->map.entries[x].key))
@@ -602,8 +798,8 @@ static Value *endpoint_data(K *k, const Svc *v) {
 }
 
 static Value *config_map(K *k, const Svc *v, const char *suffix, Value *data) {
-  Value *o = object(k, "v1", "ConfigMap", metadata(k, fmt(k, "%s-%s", v->name, suffix), v->labels, NULL));
-  set(k, o, "data", data);
+  Value *o = object(k, "v1", "ConfigMap", metadata(k, cat(k, v->name, "-", suffix), v->labels, NULL));
+  add(k, o, "data", data);
   return o;
 }
 
@@ -615,7 +811,7 @@ static Value *service_account(K *k, const Svc *v) {
     set(k, ann, tstr(k, "service_account.role_arn_annotation"), S(k, arn));
   }
   Value *o = object(k, "v1", "ServiceAccount", metadata(k, v->name, v->labels, ann));
-  set(k, o, "automountServiceAccountToken", tget(k, "service_account.automountServiceAccountToken", V_BOOL, false));
+  add(k, o, "automountServiceAccountToken", tget(k, "service_account.automountServiceAccountToken", V_BOOL, false));
   return o;
 }
 
@@ -626,7 +822,7 @@ static Value *remote_ref(K *k, const char *arn, bool *ssm) {
   Value *r = M(k);
   *ssm = strstr(arn, ":ssm:") != NULL;
   if (*ssm) {
-    set(k, r, "key", S(k, arn));
+    add(k, r, "key", S(k, arn));
     return r;
   }
   /* arn:partition:secretsmanager:region:account:secret:name[:key:stage:id] */
@@ -634,10 +830,10 @@ static Value *remote_ref(K *k, const char *arn, bool *ssm) {
   for (int colons = 0; *p && colons < 7; p++)
     colons += *p == ':';
   if (!*p) {
-    set(k, r, "key", S(k, arn));
+    add(k, r, "key", S(k, arn));
     return r;
   }
-  set(k, r, "key", S(k, arena_strndup(k->a, arn, (size_t)(p - 1 - arn))));
+  add(k, r, "key", S(k, arena_strndup(k->a, arn, (size_t)(p - 1 - arn))));
   char *rest = arena_strdup(k->a, p);
   char *parts[3] = {0};
   for (int i = 0; i < 3; i++) {
@@ -648,37 +844,36 @@ static Value *remote_ref(K *k, const char *arn, bool *ssm) {
     rest = c ? c + 1 : NULL;
   }
   if (parts[0] && *parts[0])
-    set(k, r, "property", S(k, parts[0]));
+    add(k, r, "property", S(k, parts[0]));
   if (parts[2] && *parts[2])
-    set(k, r, "version", S(k, fmt(k, "uuid/%s", parts[2])));
+    add(k, r, "version", S(k, cat(k, "uuid/", parts[2], NULL)));
   else if (parts[1] && *parts[1])
-    set(k, r, "version", S(k, parts[1]));
+    add(k, r, "version", S(k, parts[1]));
   return r;
 }
 
-static Value *store_ref(K *k, const char *which) {
-  Value *st = tget(k, fmt(k, "external_secrets.stores.%s", which), V_MAP, false);
+static Value *store_ref(K *k, bool ssm) {
+  Value *st = tget(k, ssm ? "external_secrets.stores.ssm" : "external_secrets.stores.secretsmanager", V_MAP, false);
   Value *r = M(k);
-  set(k, r, "kind", val_get(st, "kind"));
-  set(k, r, "name", val_get(st, "name"));
+  add(k, r, "kind", val_get(st, "kind"));
+  add(k, r, "name", val_get(st, "name"));
   return r;
 }
 
 static Value *external_secret(K *k, const Svc *v) {
   Value *o = object(k, tstr(k, "external_secrets.apiVersion"), "ExternalSecret", metadata(k, v->name, v->labels, NULL));
   Value *spec = M(k);
-  set(k, spec, "refreshInterval", tget(k, "external_secrets.refreshInterval", V_STR, false));
+  add(k, spec, "refreshInterval", tget(k, "external_secrets.refreshInterval", V_STR, false));
   bool all_ssm = true;
   for (int i = 0; i < v->secrets->list.n; i++) {
     const char *arn = literal(k, val_get(v->secrets->list.items[i], "valueFrom"));
     all_ssm &= arn && strstr(arn, ":ssm:");
   }
-  const char *dflt = all_ssm ? "ssm" : "secretsmanager";
-  set(k, spec, "secretStoreRef", store_ref(k, dflt));
+  add(k, spec, "secretStoreRef", store_ref(k, all_ssm));
   Value *target = M(k);
-  set(k, target, "name", S(k, fmt(k, "%s-secrets", v->name)));
-  set(k, target, "creationPolicy", S(k, "Owner"));
-  set(k, spec, "target", target);
+  add(k, target, "name", S(k, cat(k, v->name, "-secrets", NULL)));
+  add(k, target, "creationPolicy", S(k, "Owner"));
+  add(k, spec, "target", target);
   Value *data = L(k);
   for (int i = 0; i < v->secrets->list.n; i++) {
     Value *sec = v->secrets->list.items[i];
@@ -689,78 +884,80 @@ static Value *external_secret(K *k, const Svc *v) {
     }
     bool ssm;
     Value *item = M(k);
-    set(k, item, "secretKey", S(k, nz(literal(k, val_get(sec, "name")), "")));
-    set(k, item, "remoteRef", remote_ref(k, arn, &ssm));
-    if (strcmp(ssm ? "ssm" : "secretsmanager", dflt)) {
+    add(k, item, "secretKey", S(k, nz(literal(k, val_get(sec, "name")), "")));
+    add(k, item, "remoteRef", remote_ref(k, arn, &ssm));
+    if (ssm != all_ssm) {
       Value *src = M(k);
-      set(k, src, "storeRef", store_ref(k, ssm ? "ssm" : "secretsmanager"));
-      set(k, item, "sourceRef", src);
+      add(k, src, "storeRef", store_ref(k, ssm));
+      add(k, item, "sourceRef", src);
     }
     push(k, data, item);
   }
-  set(k, spec, "data", data);
-  set(k, o, "spec", spec);
+  add(k, spec, "data", data);
+  add(k, o, "spec", spec);
   return o;
 }
 
 static Value *container(K *k, const Svc *v) {
   Value *c = M(k);
-  set(k, c, "name", S(k, v->name));
-  set(k, c, "image", S(k, nz(literal(k, val_get(v->ct, "image")), "")));
-  set(k, c, "imagePullPolicy", tget(k, "deployment.imagePullPolicy", V_STR, true));
+  add(k, c, "name", S(k, v->name));
+  add(k, c, "image", S(k, nz(literal(k, val_get(v->ct, "image")), "")));
+  add(k, c, "imagePullPolicy", tget(k, "deployment.imagePullPolicy", V_STR, true));
   Value *ports = L(k);
   Value *port = M(k);
-  set(k, port, "name", S(k, "http"));
-  set(k, port, "containerPort", I(k, v->port));
-  set(k, port, "protocol", S(k, "TCP"));
+  add(k, port, "name", S(k, "http"));
+  add(k, port, "containerPort", I(k, v->port));
+  add(k, port, "protocol", S(k, "TCP"));
   push(k, ports, port);
-  set(k, c, "ports", ports);
+  add(k, c, "ports", ports);
   Value *from = L(k);
   if (v->endpoints) {
     Value *ref = M(k), *src = M(k);
-    set(k, ref, "name", S(k, fmt(k, "%s-endpoints", v->name)));
-    set(k, src, "configMapRef", ref);
+    add(k, ref, "name", S(k, cat(k, v->name, "-endpoints", NULL)));
+    add(k, src, "configMapRef", ref);
     push(k, from, src);
   }
   if (v->env) {   /* last: its keys win over the endpoint variables */
     Value *ref = M(k), *src = M(k);
-    set(k, ref, "name", S(k, fmt(k, "%s-env", v->name)));
-    set(k, src, "configMapRef", ref);
+    add(k, ref, "name", S(k, cat(k, v->name, "-env", NULL)));
+    add(k, src, "configMapRef", ref);
     push(k, from, src);
   }
   if (from->list.n)
-    set(k, c, "envFrom", from);
+    add(k, c, "envFrom", from);
   if (v->secrets->list.n) {
     Value *env = L(k);
     for (int i = 0; i < v->secrets->list.n; i++) {
       const char *key = nz(literal(k, val_get(v->secrets->list.items[i], "name")), "");
       Value *e = M(k), *vf = M(k), *ref = M(k);
-      set(k, ref, "name", S(k, fmt(k, "%s-secrets", v->name)));
-      set(k, ref, "key", S(k, key));
-      set(k, vf, "secretKeyRef", ref);
-      set(k, e, "name", S(k, key));
-      set(k, e, "valueFrom", vf);
+      add(k, ref, "name", S(k, cat(k, v->name, "-secrets", NULL)));
+      add(k, ref, "key", S(k, key));
+      add(k, vf, "secretKeyRef", ref);
+      add(k, e, "name", S(k, key));
+      add(k, e, "valueFrom", vf);
       push(k, env, e);
     }
-    set(k, c, "env", env);
+    add(k, c, "env", env);
   }
-  set(k, c, "resources", resources(k, v));
-  set(k, c, "startupProbe", probe(k, "startup", v));
-  set(k, c, "readinessProbe", probe(k, "readiness", v));
-  set(k, c, "livenessProbe", probe(k, "liveness", v));
+  add(k, c, "resources", resources(k, v));
+  add(k, c, "startupProbe", probe(k, "probes.startup", v));
+  add(k, c, "readinessProbe", probe(k, "probes.readiness", v));
+  add(k, c, "livenessProbe", probe(k, "probes.liveness", v));
   Value *sc = tget(k, "container_security_context", V_MAP, false);
-  if (sc)
+  if (sc) {
+    sc = val_map_copy(k->a, sc);   /* tget's value is shared */
     set(k, sc, "runAsUser", I(k, strtoll(nz(literal(k, val_get(v->ct, "user")), "1000"), NULL, 10)));
-  set(k, c, "securityContext", sc);
+  }
+  add(k, c, "securityContext", sc);
   Value *mounts = L(k), *mp = val_get(v->ct, "mountPoints");
   for (int i = 0; mp && mp->kind == V_LIST && i < mp->list.n; i++) {
     Value *m = M(k);
-    set(k, m, "name", val_get(mp->list.items[i], "sourceVolume"));
-    set(k, m, "mountPath", val_get(mp->list.items[i], "containerPath"));
+    add(k, m, "name", val_get(mp->list.items[i], "sourceVolume"));
+    add(k, m, "mountPath", val_get(mp->list.items[i], "containerPath"));
     push(k, mounts, m);
   }
   if (mounts->list.n)
-    set(k, c, "volumeMounts", mounts);
+    add(k, c, "volumeMounts", mounts);
   return c;
 }
 
@@ -774,57 +971,74 @@ static const char *config_hash(K *k, const Svc *v) {
   buf_putc(&b, '\n');
   if (v->endpoints)
     val_write_text(&b, v->endpoints);
-  const char *h = fmt(k, "%08x", hash_fnv1a(b.data));
+  uint32_t x = hash_fnv1a(b.data);
   buf_release(&b);
+  char *h = arena_alloc(k->a, 9);   /* "%08x" */
+  for (int i = 7; i >= 0; i--, x >>= 4)
+    h[i] = "0123456789abcdef"[x & 15];
+  h[8] = '\0';
   return h;
 }
 
 static Value *deployment(K *k, const Svc *v) {
   Value *o = object(k, "apps/v1", "Deployment", metadata(k, v->name, v->labels, NULL));
   Value *spec = M(k);
-  set(k, spec, "replicas", I(k, aint(v->es->attrs, "desired_count", 1)));
-  static const char *const copied[] = {"revisionHistoryLimit", "progressDeadlineSeconds", "minReadySeconds", NULL};
-  for (int i = 0; copied[i]; i++)
-    set(k, spec, copied[i], tget(k, fmt(k, "deployment.%s", copied[i]), -1, true));
-  set(k, spec, "selector", match_labels(k, v->sel));
-  set(k, spec, "strategy", tget(k, "deployment.strategy", V_MAP, false));
+  add(k, spec, "replicas", I(k, aint(v->es->attrs, "desired_count", 1)));
+  static const char *const copied[][2] = {
+      {"revisionHistoryLimit", "deployment.revisionHistoryLimit"},
+      {"progressDeadlineSeconds", "deployment.progressDeadlineSeconds"},
+      {"minReadySeconds", "deployment.minReadySeconds"},
+  };
+  for (size_t i = 0; i < sizeof copied / sizeof copied[0]; i++)
+    set(k, spec, copied[i][0], tget(k, copied[i][1], -1, true));
+  add(k, spec, "selector", match_labels(k, v->sel));
+  add(k, spec, "strategy", tget(k, "deployment.strategy", V_MAP, false));
 
   Value *pod = M(k);
-  set(k, pod, "serviceAccountName", S(k, v->name));
-  set(k, pod, "automountServiceAccountToken", tget(k, "service_account.automountServiceAccountToken", V_BOOL, false));
+  add(k, pod, "serviceAccountName", S(k, v->name));
+  add(k, pod, "automountServiceAccountToken", tget(k, "service_account.automountServiceAccountToken", V_BOOL, false));
   Value *psc = tget(k, "pod_security_context", V_MAP, false);
-  if (psc)
+  if (psc) {
+    psc = val_map_copy(k->a, psc);   /* tget's value is shared */
     set(k, psc, "runAsUser", I(k, strtoll(nz(literal(k, val_get(v->ct, "user")), "1000"), NULL, 10)));
-  set(k, pod, "securityContext", psc);
-  set(k, pod, "terminationGracePeriodSeconds", tget(k, "deployment.terminationGracePeriodSeconds", -1, true));
+  }
+  add(k, pod, "securityContext", psc);
+  add(k, pod, "terminationGracePeriodSeconds", tget(k, "deployment.terminationGracePeriodSeconds", -1, true));
   Value *spread = tget(k, "spread", V_LIST, false);
-  for (int i = 0; spread && i < spread->list.n; i++)
-    if (spread->list.items[i]->kind == V_MAP)
-      set(k, spread->list.items[i], "labelSelector", match_labels(k, v->sel));
-  if (spread && spread->list.n)
-    set(k, pod, "topologySpreadConstraints", spread);
+  if (spread && spread->list.n) {
+    Value *own = L(k);   /* tget's value is shared: the maps get a selector in copies */
+    for (int i = 0; i < spread->list.n; i++) {
+      Value *item = spread->list.items[i];
+      if (item->kind == V_MAP) {
+        item = val_map_copy(k->a, item);
+        set(k, item, "labelSelector", match_labels(k, v->sel));
+      }
+      push(k, own, item);
+    }
+    add(k, pod, "topologySpreadConstraints", own);
+  }
   Value *cs = L(k);
   push(k, cs, container(k, v));
-  set(k, pod, "containers", cs);
+  add(k, pod, "containers", cs);
   Value *vols = L(k), *tv = val_get(v->td->attrs, "volumes");
   for (int i = 0; tv && tv->kind == V_LIST && i < tv->list.n; i++) {
     Value *vol = M(k);
-    set(k, vol, "name", val_get(tv->list.items[i], "name"));
-    set(k, vol, "emptyDir", tget(k, "deployment.tmp", V_MAP, false));
+    add(k, vol, "name", val_get(tv->list.items[i], "name"));
+    add(k, vol, "emptyDir", tget(k, "deployment.tmp", V_MAP, false));
     push(k, vols, vol);
   }
   if (vols->list.n)
-    set(k, pod, "volumes", vols);
+    add(k, pod, "volumes", vols);
 
   Value *tmd = M(k), *ann = M(k);
-  set(k, tmd, "labels", v->labels);
+  add(k, tmd, "labels", v->labels);
   set(k, ann, tstr(k, "deployment.config_hash_annotation"), S(k, config_hash(k, v)));
-  set(k, tmd, "annotations", ann);
+  add(k, tmd, "annotations", ann);
   Value *tmpl = M(k);
-  set(k, tmpl, "metadata", tmd);
-  set(k, tmpl, "spec", pod);
-  set(k, spec, "template", tmpl);
-  set(k, o, "spec", spec);
+  add(k, tmpl, "metadata", tmd);
+  add(k, tmpl, "spec", pod);
+  add(k, spec, "template", tmpl);
+  add(k, o, "spec", spec);
   return o;
 }
 
@@ -836,36 +1050,35 @@ static Value *service(K *k, const Svc *v) {
      * the Service; they mirror the plan's target group */
     Value *hc = val_get(tg->attrs, "health_check");
     static const char *const hcmap[][2] = {
-        {"path", "healthcheck-path"},
-        {"interval", "healthcheck-interval-seconds"},
-        {"timeout", "healthcheck-timeout-seconds"},
-        {"healthy_threshold", "healthy-threshold-count"},
-        {"unhealthy_threshold", "unhealthy-threshold-count"},
-        {"matcher", "success-codes"},
+        {"path", "alb.ingress.kubernetes.io/healthcheck-path"},
+        {"interval", "alb.ingress.kubernetes.io/healthcheck-interval-seconds"},
+        {"timeout", "alb.ingress.kubernetes.io/healthcheck-timeout-seconds"},
+        {"healthy_threshold", "alb.ingress.kubernetes.io/healthy-threshold-count"},
+        {"unhealthy_threshold", "alb.ingress.kubernetes.io/unhealthy-threshold-count"},
+        {"matcher", "alb.ingress.kubernetes.io/success-codes"},
     };
     for (size_t i = 0; i < sizeof hcmap / sizeof hcmap[0]; i++) {
       Value *x = val_get(hc, hcmap[i][0]);
       if (x && (x->kind == V_STR || x->kind == V_INT))
-        set(k, ann, fmt(k, "alb.ingress.kubernetes.io/%s", hcmap[i][1]),
-            x->kind == V_STR ? S(k, x->s) : S(k, fmt(k, "%lld", x->i)));
+        set(k, ann, hcmap[i][1], x->kind == V_STR ? S(k, x->s) : S(k, dec(k, x->i)));
     }
     long long dd = aint(tg->attrs, "deregistration_delay", -1);
     if (dd >= 0)
       set(k, ann, "alb.ingress.kubernetes.io/target-group-attributes",
-          S(k, fmt(k, "deregistration_delay.timeout_seconds=%lld", dd)));
+          S(k, cat(k, "deregistration_delay.timeout_seconds=", dec(k, dd), NULL)));
   }
   Value *o = object(k, "v1", "Service", metadata(k, v->name, v->labels, ann));
   Value *spec = M(k);
-  set(k, spec, "type", S(k, "ClusterIP"));
-  set(k, spec, "selector", v->sel);
+  add(k, spec, "type", S(k, "ClusterIP"));
+  add(k, spec, "selector", v->sel);
   Value *ports = L(k), *port = M(k);
-  set(k, port, "name", S(k, "http"));
-  set(k, port, "port", I(k, v->port));
-  set(k, port, "targetPort", S(k, "http"));
-  set(k, port, "protocol", S(k, "TCP"));
+  add(k, port, "name", S(k, "http"));
+  add(k, port, "port", I(k, v->port));
+  add(k, port, "targetPort", S(k, "http"));
+  add(k, port, "protocol", S(k, "TCP"));
   push(k, ports, port);
-  set(k, spec, "ports", ports);
-  set(k, o, "spec", spec);
+  add(k, spec, "ports", ports);
+  add(k, o, "spec", spec);
   return o;
 }
 
@@ -874,7 +1087,7 @@ static Value *pdb(K *k, const Svc *v) {
   Value *spec = M(k);
   merge_into(k, spec, tget(k, "pdb", V_MAP, false));
   set(k, spec, "selector", match_labels(k, v->sel));
-  set(k, o, "spec", spec);
+  add(k, o, "spec", spec);
   return o;
 }
 
@@ -888,28 +1101,27 @@ static Value *hpa(K *k, const Svc *v) {
     policy = rs[n - 1].r;
   Value *o = object(k, "autoscaling/v2", "HorizontalPodAutoscaler", metadata(k, v->name, v->labels, NULL));
   Value *spec = M(k), *ref = M(k);
-  set(k, ref, "apiVersion", S(k, "apps/v1"));
-  set(k, ref, "kind", S(k, "Deployment"));
-  set(k, ref, "name", S(k, v->name));
-  set(k, spec, "scaleTargetRef", ref);
-  set(k, spec, "minReplicas", I(k, aint(target->attrs, "min_capacity", 1)));
-  set(k, spec, "maxReplicas", I(k, aint(target->attrs, "max_capacity", 1)));
+  add(k, ref, "apiVersion", S(k, "apps/v1"));
+  add(k, ref, "kind", S(k, "Deployment"));
+  add(k, ref, "name", S(k, v->name));
+  add(k, spec, "scaleTargetRef", ref);
+  add(k, spec, "minReplicas", I(k, aint(target->attrs, "min_capacity", 1)));
+  add(k, spec, "maxReplicas", I(k, aint(target->attrs, "max_capacity", 1)));
   if (policy) {
     Value *metrics = L(k), *metric = M(k), *res = M(k), *tgt = M(k);
-    set(k, tgt, "type", S(k, "Utilization"));
-    set(k, tgt, "averageUtilization", I(k, aint(policy->attrs, "target_value", 70)));
-    set(k, res, "name", S(k, "cpu"));
-    set(k, res, "target", tgt);
-    set(k, metric, "type", S(k, "Resource"));
-    set(k, metric, "resource", res);
+    add(k, tgt, "type", S(k, "Utilization"));
+    add(k, tgt, "averageUtilization", I(k, aint(policy->attrs, "target_value", 70)));
+    add(k, res, "name", S(k, "cpu"));
+    add(k, res, "target", tgt);
+    add(k, metric, "type", S(k, "Resource"));
+    add(k, metric, "resource", res);
     push(k, metrics, metric);
-    set(k, spec, "metrics", metrics);
+    add(k, spec, "metrics", metrics);
   }
   Value *behavior = tget(k, "hpa.behavior", V_MAP, true);
   long long cool = policy ? aint(policy->attrs, "scale_in_cooldown", -1) : -1;
   if (cool >= 0) {
-    if (!behavior)
-      behavior = M(k);
+    behavior = behavior ? val_map_copy(k->a, behavior) : M(k);   /* tget's value is shared */
     Value *down = val_get(behavior, "scaleDown");
     if (!down || down->kind != V_MAP) {
       down = M(k);
@@ -921,8 +1133,8 @@ static Value *hpa(K *k, const Svc *v) {
     set(k, merged, "stabilizationWindowSeconds", I(k, cool));
     set(k, behavior, "scaleDown", merged);
   }
-  set(k, spec, "behavior", behavior);
-  set(k, o, "spec", spec);
+  add(k, spec, "behavior", behavior);
+  add(k, o, "spec", spec);
   return o;
 }
 
@@ -932,8 +1144,8 @@ static Value *peers_for(K *k, const Svc *v, const Value *rule) {
   const char *cidr = literal(k, val_get(rule, "cidr_block"));
   if (cidr) {
     Value *p = M(k), *ib = M(k);
-    set(k, ib, "cidr", S(k, cidr));
-    set(k, p, "ipBlock", ib);
+    add(k, ib, "cidr", S(k, cidr));
+    add(k, p, "ipBlock", ib);
     push(k, out, p);
     return out;
   }
@@ -945,7 +1157,7 @@ static Value *peers_for(K *k, const Svc *v, const Value *rule) {
   }
   if (pe->kind == PEER_SERVICE) {
     Value *p = M(k);
-    set(k, p, "podSelector", match_labels(k, selector(k, pe->service)));
+    add(k, p, "podSelector", match_labels(k, selector(k, pe->service)));
     use_service(k, v->i);
     push(k, out, p);
     return out;
@@ -963,8 +1175,8 @@ static Value *peers_for(K *k, const Svc *v, const Value *rule) {
   }
   for (int i = 0; pe->cidrs && i < pe->cidrs->list.n; i++) {
     Value *p = M(k), *ib = M(k);
-    set(k, ib, "cidr", pe->cidrs->list.items[i]);
-    set(k, p, "ipBlock", ib);
+    add(k, ib, "cidr", pe->cidrs->list.items[i]);
+    add(k, p, "ipBlock", ib);
     push(k, out, p);
   }
   return out;
@@ -978,11 +1190,11 @@ static Value *rule_ports(K *k, const Value *rule) {
   char *up = arena_strdup(k->a, proto);
   for (char *q = up; *q; q++)
     *q = (char)toupper((unsigned char)*q);
-  set(k, p, "protocol", S(k, up));
+  add(k, p, "protocol", S(k, up));
   long long from = aint(rule, "from_port", 0), to = aint(rule, "to_port", from);
-  set(k, p, "port", I(k, from));
+  add(k, p, "port", I(k, from));
   if (to > from)
-    set(k, p, "endPort", I(k, to));
+    add(k, p, "endPort", I(k, to));
   push(k, ports, p);
   return ports;
 }
@@ -990,10 +1202,10 @@ static Value *rule_ports(K *k, const Value *rule) {
 static Value *network_policy(K *k, const Svc *v) {
   Value *o = object(k, "networking.k8s.io/v1", "NetworkPolicy", metadata(k, v->name, v->labels, NULL));
   Value *spec = M(k), *types = L(k), *ingress = L(k), *egress = L(k);
-  set(k, spec, "podSelector", match_labels(k, v->sel));
+  add(k, spec, "podSelector", match_labels(k, v->sel));
   push(k, types, S(k, "Ingress"));
   push(k, types, S(k, "Egress"));
-  set(k, spec, "policyTypes", types);
+  add(k, spec, "policyTypes", types);
   Value *dns = tget(k, "network_policy.dns", V_MAP, true);
   if (dns)
     push(k, egress, dns);
@@ -1008,16 +1220,16 @@ static Value *network_policy(K *k, const Svc *v) {
       continue;
     Value *r = M(k);
     set(k, r, out ? "to" : "from", peers);
-    set(k, r, "ports", rule_ports(k, at));
+    add(k, r, "ports", rule_ports(k, at));
     push(k, out ? egress : ingress, r);
   }
-  set(k, spec, "ingress", ingress);
-  set(k, spec, "egress", egress);
-  set(k, o, "spec", spec);
+  add(k, spec, "ingress", ingress);
+  add(k, spec, "egress", egress);
+  add(k, o, "spec", spec);
   return o;
 }
 
-static void emit_service(K *k, int i, Output *out, Value *files) {
+static void emit_service(K *k, int i, Value *files) {
   Svc v = {.i = i, .s = &k->m->services[i], .name = k->svc[i]};
   Pos at = v.s->at->pos;
   v.td = need(k, "task_definition", v.s->key, at);
@@ -1058,8 +1270,8 @@ static void emit_service(K *k, int i, Output *out, Value *files) {
   push(k, docs, network_policy(k, &v));
   if (k->failed)
     return;
-  const char *path = fmt(k, "service-%s.yaml", v.name);
-  add_file(k, out, path, docs);
+  const char *path = cat(k, "service-", v.name, ".yaml");
+  add_file(k, path, docs);
   push(k, files, S(k, path));
 }
 
@@ -1216,7 +1428,7 @@ static Value *ingress(K *k) {
   }
   char *lp = json_dumps(ports, JSON_COMPACT);
   json_decref(ports);
-  set(k, ann, "alb.ingress.kubernetes.io/listen-ports", S(k, lp ? lp : "[]"));
+  set(k, ann, "alb.ingress.kubernetes.io/listen-ports", val_str(k->a, lp ? lp : "[]"));   /* a copy: lp is freed */
   free(lp);
   if (certs->list.n)
     set(k, ann, "alb.ingress.kubernetes.io/certificate-arn", S(k, join(k, certs, ",")));
@@ -1264,8 +1476,12 @@ static Value *ingress(K *k) {
   if (tags->list.n)
     set(k, ann, "alb.ingress.kubernetes.io/tags", S(k, join(k, tags, ",")));
 
+  /* a copy: plan_of_kind's view is shared and read only */
+  Resource **shared_rules = rules;
+  rules = arena_alloc(k->a, sizeof *rules * (size_t)nrules);
+  memcpy(rules, shared_rules, sizeof *rules * (size_t)nrules);
   qsort(rules, (size_t)nrules, sizeof *rules, by_priority);
-  Value *paths = L(k), *seen = L(k);
+  Value *paths = L(k), *seen = M(k);   /* prefix -> true, a hash map: no n² scan */
   for (int i = 0; i < nrules; i++) {
     const char *tg = ref_res(val_get(rules[i]->attrs, "target_group"));
     Resource *tgr = tg ? plan_find(k->p, tg) : NULL;
@@ -1285,12 +1501,9 @@ static Value *ingress(K *k) {
       const char *prefix = n >= 2 && !strcmp(pat + n - 2, "/*") ? arena_strndup(k->a, pat, n - 2) : pat;
       if (!*prefix)
         prefix = "/";
-      bool dup = false;
-      for (int x = 0; x < seen->list.n; x++)
-        dup |= !strcmp(seen->list.items[x]->s, prefix);
-      if (dup)
+      if (val_get(seen, prefix))
         continue;
-      push(k, seen, S(k, prefix));
+      val_set(k->a, seen, prefix, val_bool(k->a, true));
       Value *p = M(k), *be = M(k), *svc = M(k), *port = M(k);
       set(k, port, "number", I(k, k->m->services[si].port));
       set(k, svc, "name", S(k, k->svc[si]));
@@ -1316,6 +1529,7 @@ static Value *ingress(K *k) {
 
 bool k8s_emit(Arena *a, Diags *d, const Plan *p, Output *out) {
   K k = {.a = a, .d = d, .p = p, .m = p->m};
+  k.tcache = M(&k);
   if (!tmpl_get(a, d, TMPL))
     return false;
   const Model *m = p->m;
@@ -1326,6 +1540,7 @@ bool k8s_emit(Arena *a, Diags *d, const Plan *p, Output *out) {
   set_var(&k, "namespace", k.ns);
   set_var(&k, "service", NULL);
   k.svc = arena_alloc(a, sizeof(char *) * (size_t)(m->nservices + 1));
+  k.sel = arena_alloc(a, sizeof(Value *) * (size_t)(m->nservices + 1));
   Value *seen = M(&k);   /* name -> first service with it (a hash map: no n² scan) */
   for (int i = 0; i < m->nservices; i++) {
     k.svc[i] = name_k8s_service_account(a, m->services[i].key);
@@ -1351,10 +1566,10 @@ bool k8s_emit(Arena *a, Diags *d, const Plan *p, Output *out) {
   push(&k, shared, ingress(&k));
   if (k.failed)
     return false;
-  add_file(&k, out, "shared.yaml", shared);
+  add_file(&k, "shared.yaml", shared);
   push(&k, files, S(&k, "shared.yaml"));
   for (int i = 0; i < m->nservices; i++)
-    emit_service(&k, i, out, files);
+    emit_service(&k, i, files);
   if (k.failed)
     return false;
 
@@ -1364,6 +1579,9 @@ bool k8s_emit(Arena *a, Diags *d, const Plan *p, Output *out) {
   set(&k, kust, "resources", files);
   Value *docs = L(&k);
   push(&k, docs, kust);
-  add_file(&k, out, "kustomization.yaml", docs);
+  add_file(&k, "kustomization.yaml", docs);
+  if (k.failed)
+    return false;
+  write_files(&k, out);
   return !k.failed;
 }

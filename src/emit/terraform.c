@@ -109,15 +109,36 @@ static void fail(T *t, Res *x, const char *fmt, ...) {
 
 /* ---- the resource index ---- */
 
-/* t->res[i] wraps the plan's i-th resource, so the plan's index finds it. */
+/* t->res[i] wraps the plan's i-th resource, so the plan's indexes (by
+ * identity, by kind) find it. */
+static Res *wrap(T *t, const Resource *r) { return &t->res[r->seq]; }
+
 static Res *find(T *t, const char *id) {
   Resource *r = plan_find(t->p, id);
-  return r ? &t->res[r->seq] : NULL;
+  return r ? wrap(t, r) : NULL;
 }
 
 /* ---- values ---- */
 
-static const char *ref_text(T *t, Res *from, const Value *v) {
+/* Room for most references; hcl_ref copies what it is given, so a
+ * reference can be made on the stack. */
+#define REF_BUF 128
+
+/* x, then sep, then y: the addresses and references made per resource,
+ * without printf's cost. In buf (REF_BUF bytes) if given and it fits,
+ * else in the arena. */
+static const char *join(Arena *a, char *buf, const char *x, char sep, const char *y) {
+  size_t nx = strlen(x), ny = strlen(y);
+  char *s = buf && nx + ny + 2 <= REF_BUF ? buf : arena_alloc(a, nx + ny + 2);
+  memcpy(s, x, nx);
+  s[nx] = sep;
+  memcpy(s + nx + 1, y, ny + 1);
+  return s;
+}
+
+/* The traversal a V_REF stands for, in buf (see join); NULL, after a
+ * diagnostic, when it has none. */
+static const char *ref_text(T *t, Res *from, const Value *v, char *buf) {
   Res *to = find(t, v->ref.res);
   if (!to) {
     fail(t, from, "refers to %s, which is not in the plan", v->ref.res);
@@ -129,7 +150,7 @@ static const char *ref_text(T *t, Res *from, const Value *v) {
   }
   for (const RefRule *rr = to->k->refs; rr->attr; rr++)
     if (!strcmp(rr->attr, v->ref.attr))
-      return arena_printf(t->a, "%s.%s", to->addr, rr->tf);
+      return join(t->a, buf, to->addr, '.', rr->tf);
   fail(t, from, "cannot refer to attribute '%s' of %s (%s)", v->ref.attr, to->r->id, to->k->type);
   return NULL;
 }
@@ -150,7 +171,8 @@ static HclExpr *concat_expr(T *t, Res *x, const Value *v) {
       hcl_tmpl_lit(e, arena_printf(t->a, "%lld", part->i));
       break;
     case V_REF: {
-      const char *r = ref_text(t, x, part);
+      char buf[REF_BUF];
+      const char *r = ref_text(t, x, part, buf);
       if (r)
         hcl_tmpl_ref(e, r);
       break;
@@ -194,7 +216,8 @@ static HclExpr *tv(T *t, Res *x, const Value *v, int depth) {
     return o;
   }
   case V_REF: {
-    const char *r = ref_text(t, x, v);
+    char buf[REF_BUF];
+    const char *r = ref_text(t, x, v, buf);
     return r ? hcl_ref(t->a, r) : hcl_null(t->a);
   }
   case V_CONCAT:
@@ -241,7 +264,7 @@ static bool has_az(const Value *v, int depth) {
 static const Value *A(Res *x, const char *key) {
   const Value *m = x->r->attrs;
   for (int i = 0; i < m->map.n; i++)
-    if (!strcmp(m->map.entries[i].key, key)) {
+    if (m->map.entries[i].key[0] == key[0] && !strcmp(m->map.entries[i].key, key)) {
       x->used[i] = true;
       return m->map.entries[i].val;
     }
@@ -621,9 +644,10 @@ static void r_scaling_policy(T *t, Res *x, HclBody *b) {
    * what links the two in Terraform. */
   Res *target = target_of(t, A(x, "target"));
   if (target && target->k->type && !strcmp(target->r->kind, "autoscaling_target")) {
-    hcl_attr(b, "service_namespace", hcl_ref(t->a, arena_printf(t->a, "%s.service_namespace", target->addr)));
-    hcl_attr(b, "resource_id", hcl_ref(t->a, arena_printf(t->a, "%s.resource_id", target->addr)));
-    hcl_attr(b, "scalable_dimension", hcl_ref(t->a, arena_printf(t->a, "%s.scalable_dimension", target->addr)));
+    char buf[REF_BUF];
+    hcl_attr(b, "service_namespace", hcl_ref(t->a, join(t->a, buf, target->addr, '.', "service_namespace")));
+    hcl_attr(b, "resource_id", hcl_ref(t->a, join(t->a, buf, target->addr, '.', "resource_id")));
+    hcl_attr(b, "scalable_dimension", hcl_ref(t->a, join(t->a, buf, target->addr, '.', "scalable_dimension")));
     skip(x, "service_namespace");
     skip(x, "resource_id");
     skip(x, "scalable_dimension");
@@ -804,7 +828,7 @@ static const Kind *kind_of(const Resource *r) {
       return &SG_EGRESS;
   }
   for (const Kind *k = KINDS; k->kind; k++)
-    if (!strcmp(k->kind, r->kind))
+    if (k->kind[0] == r->kind[0] && !strcmp(k->kind, r->kind))
       return k;
   return NULL;
 }
@@ -861,6 +885,23 @@ static const char *snake_name(Arena *a, const char *s) {
   return out;
 }
 
+/* Whether two of all[0..n) share an address: one pass over a hash set,
+ * so a large plan is not sorted just to learn that none do. */
+static bool any_shared_addr(T *t, Res **all, int n) {
+  size_t cap = 16;
+  while (cap < 2 * (size_t)n)
+    cap *= 2;
+  Res **slot = arena_alloc(t->a, sizeof *slot * cap);
+  for (int i = 0; i < n; i++) {
+    size_t h = hash_fnv1a(all[i]->addr) & (cap - 1);
+    for (; slot[h]; h = (h + 1) & (cap - 1))
+      if (!strcmp(slot[h]->addr, all[i]->addr))
+        return true;
+    slot[h] = all[i];
+  }
+  return false;
+}
+
 /* Labels from plan keys, each from its own key alone (snake_name); two
  * that still meet (a hash collision) would be one address, which must
  * never happen silently. */
@@ -871,11 +912,13 @@ static void assign_addresses(T *t) {
     Res *x = &t->res[i];
     if (!x->k->type)
       continue;
-    const char *key = x->k->prefix ? arena_printf(t->a, "%s_%s", x->k->prefix, x->r->key) : x->r->key;
+    const char *key = x->k->prefix ? join(t->a, NULL, x->k->prefix, '_', x->r->key) : x->r->key;
     x->label = snake_name(t->a, key);
-    x->addr = arena_printf(t->a, "%s.%s", x->k->type, x->label);
+    x->addr = join(t->a, NULL, x->k->type, '.', x->label);
     all[n++] = x;
   }
+  if (!any_shared_addr(t, all, n))
+    return;
   qsort(all, (size_t)n, sizeof *all, cmp_addr);
   for (int i = 1; i < n; i++)
     if (!strcmp(all[i - 1]->addr, all[i]->addr))
@@ -967,15 +1010,18 @@ static void output(T *t, const char *name, const char *desc, HclExpr *value) {
 }
 
 static HclExpr *attr_ref(T *t, Res *x, const char *attr) {
-  return hcl_ref(t->a, arena_printf(t->a, "%s.%s", x->addr, attr));
+  char buf[REF_BUF];
+  return hcl_ref(t->a, join(t->a, buf, x->addr, '.', attr));
 }
 
 /* A map output keyed by plan key, over one kind; NULL when none. */
 static HclExpr *by_key(T *t, const char *kind, const char *attr) {
   HclExpr *o = NULL;
-  for (int i = 0; i < t->n; i++) {
-    Res *x = &t->res[i];
-    if (strcmp(x->r->kind, kind) || !x->k->type)
+  Resource **rs;
+  int n = plan_of_kind(t->p, kind, &rs);
+  for (int i = 0; i < n; i++) {
+    Res *x = wrap(t, rs[i]);
+    if (!x->k->type)
       continue;
     if (!o)
       o = hcl_obj(t->a);
@@ -985,18 +1031,18 @@ static HclExpr *by_key(T *t, const char *kind, const char *attr) {
 }
 
 static void outputs(T *t) {
-  for (int i = 0; i < t->n; i++)
-    if (!strcmp(t->res[i].r->kind, "vpc")) {
-      output(t, "vpc_id", "The VPC.", attr_ref(t, &t->res[i], "id"));
-      break;
-    }
+  Resource **rs;
+  int n = plan_of_kind(t->p, "vpc", &rs);
+  if (n)
+    output(t, "vpc_id", "The VPC.", attr_ref(t, wrap(t, rs[0]), "id"));
   static const char *const TIERS[] = {"public", "private", "isolated"};
   for (int k = 0; k < 3; k++) {
     HclExpr *l = NULL;
-    for (int i = 0; i < t->n; i++) {
-      Res *x = &t->res[i];
+    n = plan_of_kind(t->p, "subnet", &rs);
+    for (int i = 0; i < n; i++) {
+      Res *x = wrap(t, rs[i]);
       const Value *tier = val_get(x->r->attrs, "tier");
-      if (strcmp(x->r->kind, "subnet") || !tier || tier->kind != V_STR || strcmp(tier->s, TIERS[k]))
+      if (!tier || tier->kind != V_STR || strcmp(tier->s, TIERS[k]))
         continue;
       if (!l)
         l = hcl_list(t->a);
@@ -1007,21 +1053,21 @@ static void outputs(T *t) {
              arena_printf(t->a, "The %s subnets, in availability-zone order.", TIERS[k]), l);
   }
   HclExpr *nat = NULL;
-  for (int i = 0; i < t->n; i++)
-    if (!strcmp(t->res[i].r->kind, "nat_gateway")) {
-      if (!nat)
-        nat = hcl_list(t->a);
-      hcl_list_add(nat, attr_ref(t, &t->res[i], "public_ip"));
-    }
+  n = plan_of_kind(t->p, "nat_gateway", &rs);
+  for (int i = 0; i < n; i++) {
+    if (!nat)
+      nat = hcl_list(t->a);
+    hcl_list_add(nat, attr_ref(t, wrap(t, rs[i]), "public_ip"));
+  }
   if (nat)
     output(t, "nat_public_ips", "The public addresses the private subnets reach the internet from.", nat);
-  for (int i = 0; i < t->n; i++)
-    if (!strcmp(t->res[i].r->kind, "load_balancer")) {
-      Res *x = &t->res[i];
-      const char *name = !strcmp(x->r->key, "main") ? "load_balancer_dns_name"
-                                                    : arena_printf(t->a, "load_balancer_%s_dns_name", x->label);
-      output(t, name, "The DNS name of the load balancer.", attr_ref(t, x, "dns_name"));
-    }
+  n = plan_of_kind(t->p, "load_balancer", &rs);
+  for (int i = 0; i < n; i++) {
+    Res *x = wrap(t, rs[i]);
+    const char *name = !strcmp(x->r->key, "main") ? "load_balancer_dns_name"
+                                                  : arena_printf(t->a, "load_balancer_%s_dns_name", x->label);
+    output(t, name, "The DNS name of the load balancer.", attr_ref(t, x, "dns_name"));
+  }
   HclExpr *v;
   if ((v = by_key(t, "db_instance", "endpoint")))
     output(t, "database_endpoints", "Each database's endpoint (address:port), by database.", v);
@@ -1033,9 +1079,10 @@ static void outputs(T *t) {
   if ((v = by_key(t, "ecr_repository", "repository_url")))
     output(t, "registry_urls", "Each ECR repository's URL, by registry.", v);
   HclExpr *roles = NULL;
-  for (int i = 0; i < t->n; i++) {
-    Res *x = &t->res[i];
-    if (strcmp(x->r->kind, "iam_role") || !x->r->name)
+  n = plan_of_kind(t->p, "iam_role", &rs);
+  for (int i = 0; i < n; i++) {
+    Res *x = wrap(t, rs[i]);
+    if (!x->r->name)
       continue;
     if (!roles)
       roles = hcl_obj(t->a);
@@ -1045,10 +1092,9 @@ static void outputs(T *t) {
     output(t, "role_arns", "Each IAM role's ARN, by role name.", roles);
   /* Documents for other accounts: what each trusted account attaches to
    * its principal so that it may assume the role. */
-  for (int i = 0; i < t->n; i++) {
-    Res *x = &t->res[i];
-    if (strcmp(x->r->kind, "trusted_policy"))
-      continue;
+  n = plan_of_kind(t->p, "trusted_policy", &rs);
+  for (int i = 0; i < n; i++) {
+    Res *x = wrap(t, rs[i]);
     const Value *account = A(x, "account"), *principal = A(x, "principal"), *doc = A(x, "policy");
     const char *key = x->r->key;
     const char *name = snake_name(t->a, arena_printf(t->a, "trusted_policy_%s", key));

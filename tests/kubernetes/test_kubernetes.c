@@ -92,7 +92,8 @@ static void yaml_text(void **state) {
   push(&k, docs, doc);
   push(&k, docs, doc);
   Output out = {.arena = a};
-  add_file(&k, &out, "x.yaml", docs);
+  add_file(&k, "x.yaml", docs);
+  write_files(&k, &out);
   assert_false(k.failed);
   assert_int_equal(out.files.len, 1);
   const OutFile *f = out.files.items[0];
@@ -124,7 +125,8 @@ static void yaml_rejects_unresolved_refs(void **state) {
   set(&k, doc, "endpoint", val_ref(a, "db_instance.orders", "endpoint", NULL));
   push(&k, docs, doc);
   Output out = {.arena = a};
-  add_file(&k, &out, "x.yaml", docs);
+  add_file(&k, "x.yaml", docs);
+  write_files(&k, &out);
   assert_true(k.failed);
   assert_int_equal(out.files.len, 0);
   assert_int_equal(d.errors, 1);

@@ -178,7 +178,7 @@ static void role_json_names_the_role_and_the_trusted_side(void **state) {
   Fixture *f = compile_text(WITH_ACCOUNT);
   PolRole *r;
   pol_roles(f->a, f->p, &r);
-  json_t *j = pol_role_json(f->p, &r[0]);
+  json_t *j = pol_role_json(f->a, f->p, &r[0]);
   assert_string_equal(json_string_value(json_object_get(j, "role")), "unit-alpha");
   assert_string_equal(json_string_value(json_object_get(j, "arn")), "arn:aws:iam::111122223333:role/unit-alpha");
   assert_int_equal(json_integer_value(json_object_get(j, "max_session_duration")), 3600);
