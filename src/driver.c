@@ -71,6 +71,7 @@ typedef struct Build {
   Arena *root;
   Compile *compiles;
   Emit *emits;
+  int *order;        /* emits, costly targets first */
 } Build;
 
 static void compile_one(void *ctx, int i) {
@@ -87,8 +88,9 @@ static void compile_one(void *ctx, int i) {
  * out_stage; nothing visible changes until out_finish), then give the
  * arena back: the trees an emitter builds are several times the size of
  * what it writes, and neither has to outlive it. */
-static void emit_one(void *ctx, int i) {
+static void emit_one(void *ctx, int k) {
   Build *b = ctx;
+  int i = b->order[k];
   Emit *e = &b->emits[i];
   e->keep = arena_new();
   diag_init(&e->d, e->keep);
@@ -200,6 +202,14 @@ int run_build(const Options *o) {
     for (int t = 0; t < nchosen; t++)
       b.emits[i * nchosen + t] = (Emit){.plan = p, .env_dir = env_dir, .target = chosen[t]};
   }
+  b.order = arena_alloc(a, sizeof(int) * (size_t)(nemits + 1));
+  int top = 0, k = 0;
+  for (int t = 0; t < nchosen; t++)
+    top = chosen[t]->cost > top ? chosen[t]->cost : top;
+  for (int c = top; c >= 0; c--)
+    for (int i = 0; i < nemits; i++)
+      if (b.emits[i].target->cost == c)
+        b.order[k++] = i;
   out_begin();
   jobs_run(nemits, emit_one, &b);
   Staging st = {.arena = a};

@@ -30,6 +30,7 @@ typedef struct Target {
   const char *name;    /* terraform, cloudformation, kubernetes, policies */
   Emitter emit;
   const char *dir;     /* folder under DIR/<name>/<env>/, "" for the env folder itself */
+  int cost;            /* relative, for the order threads take targets in */
 } Target;
 
 /* Every target, in the order `--target all` runs them; NULL-terminated. */

@@ -646,7 +646,8 @@ static void write_yaml(void *ctx, int i) {
   }
   if (ok) {
     yaml_stream_end_event_initialize(&ev);
-    ok = emit(f, &e, &ev) && (yaml_emitter_flush(&e) || bad(f, BAD_EMITTER, (Pos){0}, "failed"));
+    if (emit(f, &e, &ev) && !yaml_emitter_flush(&e))
+      bad(f, BAD_EMITTER, (Pos){0}, "failed");
   }
   yaml_emitter_delete(&e);
 }
